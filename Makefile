@@ -1,0 +1,50 @@
+# ASN LMS: `make run` serves the demo site, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+FLASK  := $(BIN)/flask --app wsgi
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+# Everything whose change means "reinstall": the core's and the bundled plugins' metadata.
+SETUP_FILES := setup.cfg pyproject.toml $(wildcard plugins/*/setup.cfg)
+PO_FILES := $(wildcard lms/translations/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+
+.PHONY: run test install translations migrate seed extract-messages clean
+
+run: install translations  ## venv, install, migrate, demo content, serve on 127.0.0.1:5000 (SQLite)
+	LMS_CONFIG=development $(FLASK) db upgrade heads
+	LMS_CONFIG=development $(FLASK) lms seed-demo
+	LMS_CONFIG=development $(FLASK) run --host $(HOST) --port $(PORT)
+
+test: install translations  ## the whole suite (set LMS_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: $(SETUP_FILES)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+translations: install $(MO_FILES)
+
+%.mo: %.po
+	$(BIN)/pybabel compile --use-fuzzy -i $< -o $@
+
+extract-messages: install  ## refresh the catalog template and merge it into each language
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output \
+	  --project "ASN LMS" -o lms/translations/messages.pot .
+	$(BIN)/pybabel update --no-location -i lms/translations/messages.pot -d lms/translations
+
+migrate: install
+	LMS_CONFIG=development $(FLASK) db upgrade heads
+
+seed: install
+	LMS_CONFIG=development $(FLASK) lms seed-demo
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+	find lms -name '*.mo' -delete

@@ -1,0 +1,118 @@
+"""Configuration classes; every setting KEY can be overridden by the environment as LMS_KEY.
+
+Select a class with LMS_CONFIG=development|production|testing (default: production, so a
+forgotten setting fails closed). Values in LMS_* variables are parsed as JSON when they
+can be (LMS_STRICT_PLUGINS=true, LMS_PLUGINS='["eoffice"]'); comma lists also work.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+#: Smallest secret key production accepts; shorter keys make session cookies forgeable.
+MIN_SECRET_KEY_LENGTH = 24
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    SECRET_KEY: str | None = None
+    #: SQLAlchemy URL; empty means SQLite in the instance folder (the embedded default).
+    DATABASE_URL: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: Applied to a SQLite connection pool only: writers wait instead of failing "locked".
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+    BABEL_DEFAULT_LOCALE = "id"
+    BABEL_DEFAULT_TIMEZONE = "Asia/Jakarta"
+    LANGUAGES = ["id", "en"]
+
+    #: Entry-point plugins to load: "*" for all installed, or a list of names.
+    PLUGINS: str | list[str] = "*"
+    DISABLED_PLUGINS: list[str] = []
+    #: Refuse to start when a plugin fails to load (Indico's strict mode).
+    STRICT_PLUGINS = False
+    #: "log" isolates plugin failures in react/per-request hooks; "raise" re-raises them.
+    PLUGIN_ERRORS = "log"
+    #: {name: object} registered as plugins without an entry point (tests, embedding).
+    PLUGIN_OBJECTS: dict = {}
+
+    ALLOW_REGISTRATION = True
+    PASSWORD_MIN_LENGTH = 8
+    #: Request body limit; uploads larger than this get 413 before any parsing.
+    MAX_CONTENT_LENGTH = 64 * 1024 * 1024
+
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; a slow learner is no attacker
+
+    @staticmethod
+    def prepare(app) -> None:
+        """Finish settings that depend on the app (instance path, generated values)."""
+
+
+class DevelopmentConfig(Config):
+    """Laptop and demo use: generates and keeps a secret key in the instance folder."""
+
+    DEBUG = True
+
+    @staticmethod
+    def prepare(app) -> None:
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _stored_secret_key(Path(app.instance_path))
+
+
+class ProductionConfig(Config):
+    """Agency deployments: secrets must come from the environment."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+    PREFERRED_URL_SCHEME = "https"
+
+    @staticmethod
+    def prepare(app) -> None:
+        from lms.errors import StartupError
+
+        key = app.config.get("SECRET_KEY") or ""
+        if len(key) < MIN_SECRET_KEY_LENGTH:
+            raise StartupError(
+                "LMS_SECRET_KEY is missing or shorter than "
+                f"{MIN_SECRET_KEY_LENGTH} characters; production refuses to start without it "
+                "(generate one with: python -c 'import secrets; print(secrets.token_hex(32))')"
+            )
+
+
+class TestingConfig(Config):
+    """The test suite: strict plugins, plugin errors raised, no plugins unless asked."""
+
+    TESTING = True
+    SECRET_KEY = "testing-secret-key-not-for-production"
+    PLUGINS: str | list[str] = []
+    STRICT_PLUGINS = True
+    PLUGIN_ERRORS = "raise"
+    WTF_CSRF_ENABLED = True
+    #: Fast hashing keeps the suite quick; production uses werkzeug's scrypt default.
+    PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def _stored_secret_key(instance: Path) -> str:
+    """Return the key kept in instance/secret_key, creating it (mode 600) on first use."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key

@@ -1,0 +1,32 @@
+"""ASN LMS: the application factory."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import Flask
+
+__version__ = "1.0.0.dev0"
+
+
+def create_app(config: str | type | None = None, overrides: Mapping | None = None) -> Flask:
+    """Create and configure an instance of the LMS application.
+
+    :param config: a config class or its name (development, production, testing);
+        defaults to the LMS_CONFIG environment variable, then "production".
+    :param overrides: settings applied last, after the LMS_* environment (tests, embedding).
+    """
+    from lms import (blueprints, cli, database, errors, extensions, i18n, plugins, settings,
+                     templating)
+
+    app = Flask(__name__, instance_relative_config=True)
+    settings.load(app, config, overrides)
+    database.init_app(app)
+    extensions.init_app(app)
+    i18n.init_app(app)
+    templating.init_app(app)
+    errors.init_app(app)
+    host = plugins.PluginHost(app)
+    blueprints.register_all(app, host)
+    cli.init_app(app, host)
+    host.startup()
+    return app

@@ -1,0 +1,1 @@
+"""Core features shipped as internal plugins, registered like third-party ones."""

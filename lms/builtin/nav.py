@@ -1,0 +1,17 @@
+"""The core's own navigation links, contributed through the nav_items hook."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from lms.hookspecs import LMS_PLUGIN_API, hookimpl
+from lms.plugin import NavItem
+
+lms_api = LMS_PLUGIN_API
+
+
+@hookimpl
+def nav_items(user):
+    items = [NavItem(_l("Home"), "main.index", weight=10)]
+    if user.is_authenticated:
+        items.append(NavItem(_l("Profile"), "profile.edit", weight=80))
+    return items

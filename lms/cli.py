@@ -1,0 +1,81 @@
+"""The `flask lms` command group: administration from the shell.
+
+Commands exit 0 on success and non-zero with one readable line on stderr on failure.
+"""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup, with_appcontext
+
+from lms.errors import LmsError, ValidationFailed
+from lms.i18n import translate
+from lms.models import Role
+from lms.plugins import PluginHost
+
+
+def init_app(app: Flask, host: PluginHost) -> None:
+    """Build a fresh `lms` group for this app so plugin commands never leak between apps."""
+    group = AppGroup("lms", help="ASN LMS administration.")
+    for command in (create_admin, plugins, seed_demo):
+        group.add_command(command)
+    host.call("register_commands", cli=group)
+    app.cli.add_command(group)
+
+
+def fail(message: str) -> None:
+    """Stop the command with exit code 1 and one line on stderr."""
+    raise click.ClickException(message)
+
+
+def explain(exc: LmsError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return "; ".join(f"{field}: {translate(msg)}" for field, msg in exc.errors.items())
+    return str(exc)
+
+
+@click.command("create-admin")
+@with_appcontext
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--nip", default=None, help="18-digit NIP (optional for non-ASN admins).")
+@click.password_option(envvar="LMS_ADMIN_PASSWORD", help="Prompted for if not given "
+                       "(or set LMS_ADMIN_PASSWORD).")
+def create_admin(email: str, name: str, nip: str | None, password: str) -> None:
+    """Create an administrator account."""
+    from lms.services import accounts
+
+    try:
+        user = accounts.register_user(name=name, email=email, nip=nip, password=password,
+                                      role=Role.ADMIN)
+    except LmsError as exc:
+        fail(explain(exc))
+    click.echo(f"admin {user.email} created (id {user.id})")
+
+
+@click.command("plugins")
+@with_appcontext
+def plugins() -> None:
+    """List plugins: name, version, API, status and the hooks each implements."""
+    from flask import current_app
+
+    rows = [("NAME", "VERSION", "API", "STATUS", "HOOKS / REASON")]
+    for info in current_app.extensions["lms"].get_plugins():
+        detail = info.reason if info.status == "refused" else ", ".join(info.hooks)
+        rows.append((info.name, info.version or "-", info.api or "-", info.status, detail))
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    for row in rows:
+        click.echo("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:4])) + "  " + row[4])
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo() -> None:
+    """Load demo units and accounts (idempotent) so a newcomer can try the site at once."""
+    from lms.services import demo
+
+    try:
+        for line in demo.seed():
+            click.echo(line)
+    except LmsError as exc:
+        fail(explain(exc))

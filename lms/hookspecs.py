@@ -1,0 +1,165 @@
+"""The LMS plugin API: every hook a plugin may implement, with its contract.
+
+Plugins implement hooks with ``@hookimpl`` (import it from ``lms.plugin``) and declare the
+API version they were written for as ``lms_api = "1.0"`` in the module their entry point
+names. Hooks are always called with keyword arguments, so an implementation may accept
+only the arguments it needs, and new arguments can be added without breaking it.
+
+Families:
+
+* **lifecycle**: the app is being built.
+* **contribute (startup)**: called once while the app is built; results are registered.
+* **contribute (per request)**: called while a page renders; a failing implementation is
+  logged and dropped, the page stays up.
+* **react**: called after the database transaction commits; the return value is ignored;
+  each implementation is isolated, so a failing plugin never undoes the learner's action.
+"""
+from __future__ import annotations
+
+import pluggy
+
+#: The version of this API. A plugin declaring a different major, or a newer minor, is refused.
+LMS_PLUGIN_API = "1.0"
+
+#: Project name shared by the markers and the PluginManager.
+PROJECT = "lms"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+#: Hooks called after commit through PluginHost.notify; each implementation is isolated.
+REACT_HOOKS = frozenset({"user_registered"})
+#: Hooks called per request through PluginHost.collect; each implementation is isolated.
+PER_REQUEST_HOOKS = frozenset({"nav_items"})
+
+
+# --------------------------------------------------------------------------- lifecycle
+
+
+@hookspec
+def config_defaults():
+    """Return default settings for the plugin's own configuration keys.
+
+    **Called:** once per app, after the configuration is loaded and before any other hook.
+
+    **Return:** a dict ``{KEY: default}``; keys should start with the plugin's name in
+    capitals (``EOFFICE_SIMULATION_STEPS``). The host applies ``app.config.setdefault``, so
+    the environment (``LMS_EOFFICE_...``) and explicit settings win.
+
+    **Errors:** propagated: a plugin that cannot provide its defaults stops the start.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def startup(app):
+    """Finish set-up once the app is built and every plugin is registered.
+
+    **Called:** once per app, last in ``create_app``, inside no request.
+
+    :param app: the Flask application.
+
+    **Return:** ignored.
+
+    **Errors:** propagated: the app does not start.
+
+    **Since:** 1.0
+    """
+
+
+# --------------------------------------------------------------------- contribute, startup
+
+
+@hookspec
+def register_blueprints(app):
+    """Contribute Flask blueprints (pages, API endpoints, static files, templates).
+
+    **Called:** once per app, while ``create_app`` registers the core blueprints.
+
+    :param app: the Flask application (to read configuration).
+
+    **Return:** a list of ``flask.Blueprint``. A plugin's blueprint names must start with the
+    plugin's name (``eoffice``, ``eoffice_admin``) and its templates should live under a
+    folder of that name, so plugins never shadow each other or the core. Use a
+    ``url_prefix`` such as ``/p/<plugin>``.
+
+    **Errors:** a wrong name or a failing implementation refuses the plugin (fatal in strict
+    mode).
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def register_commands(cli):
+    """Add click commands to the ``flask lms`` command group.
+
+    **Called:** once per app, when the CLI group is built.
+
+    :param cli: the ``click.Group`` behind ``flask lms``; call ``cli.command()`` or
+        ``cli.add_command()``. Name commands after the plugin (``eoffice-sync``).
+
+    **Return:** ignored.
+
+    **Errors:** propagated.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def migrations_dirs():
+    """Contribute Alembic version directories for the plugin's own tables.
+
+    **Called:** whenever Alembic is configured (``flask db upgrade``, ``flask db revision``).
+
+    **Return:** a list of ``(branch_label, path)``. Revisions in ``path`` form their own
+    branch: the first has ``down_revision = None`` and ``branch_labels = ("<label>",)``.
+    Tables are prefixed with the plugin's name. Deployments run ``flask db upgrade heads``.
+
+    **Errors:** propagated.
+
+    **Since:** 1.0
+    """
+
+
+# ----------------------------------------------------------------- contribute, per request
+
+
+@hookspec
+def nav_items(user):
+    """Contribute links to the site's main navigation.
+
+    **Called:** on every page render, for the current visitor.
+
+    :param user: the current user (``flask_login.current_user``; check
+        ``user.is_authenticated`` and ``user.has_role(...)`` before offering a link).
+
+    **Return:** a list of ``lms.plugin.NavItem``; items are sorted by ``weight``.
+
+    **Errors:** isolated: the failing implementation (or an item whose endpoint does not
+    resolve) is logged and left out; the page still renders.
+
+    **Since:** 1.0
+    """
+
+
+# ---------------------------------------------------------------------------- react
+
+
+@hookspec
+def user_registered(user):
+    """React to a new account (self-registration, admin creation, CSV import).
+
+    **Called:** after the transaction creating the user has committed.
+
+    :param user: the new ``User`` (read its attributes; do not modify it here).
+
+    **Return:** ignored.
+
+    **Errors:** isolated: logged as ``plugin <name> failed in user_registered``; the account
+    is kept and the request succeeds.
+
+    **Since:** 1.0
+    """

@@ -1,0 +1,27 @@
+"""Public helpers for plugin authors: the markers, the API version and contribution types.
+
+Plugins import from here, ``lms.hookspecs`` and ``lms.testing`` only. ``db`` is the
+Flask-SQLAlchemy instance: subclass ``db.Model`` for tables (prefix names with the plugin's).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lms.database import db
+from lms.hookspecs import LMS_PLUGIN_API, hookimpl
+
+__all__ = ["LMS_PLUGIN_API", "NavItem", "db", "hookimpl"]
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the main navigation, returned by the ``nav_items`` hook."""
+
+    #: Text shown; pass a lazy_gettext string so it follows the visitor's language.
+    label: str
+    #: Flask endpoint, e.g. ``"eoffice.index"``.
+    endpoint: str
+    #: Lower weights come first; core items use 10-90.
+    weight: int = 100
+    #: Keyword arguments for url_for.
+    url_values: dict = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Business rules as plain functions; blueprints and CLI commands call these."""

@@ -1,0 +1,51 @@
+"""Demo content for `make run`: a small agency tree and one account per role."""
+from __future__ import annotations
+
+from lms.models import Role, UnitKind
+from lms.services import accounts, orgs
+
+#: Password of every demo account; printed by seed-demo, never used outside demos.
+DEMO_PASSWORD = "demo-asn-2026"
+
+UNITS = [
+    # (code, name, kind, parent code)
+    ("SMG", "Pemerintah Kota Semarang", UnitKind.INSTANSI, None),
+    ("SMG-BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", UnitKind.OPD, "SMG"),
+    ("SMG-KOMINFO", "Dinas Komunikasi, Informatika, Statistik dan Persandian", UnitKind.OPD, "SMG"),
+    ("SMG-KOMINFO-APTIKA", "Bidang Aplikasi Informatika", UnitKind.SUB_UNIT, "SMG-KOMINFO"),
+    ("SMG-DUKCAPIL", "Dinas Kependudukan dan Pencatatan Sipil", UnitKind.OPD, "SMG"),
+    ("SMG-DINKES", "Dinas Kesehatan", UnitKind.OPD, "SMG"),
+    ("PLG", "Pemerintah Kota Palembang", UnitKind.INSTANSI, None),
+    ("PLG-BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", UnitKind.OPD, "PLG"),
+    ("SBG", "Pemerintah Kota Sibolga", UnitKind.INSTANSI, None),
+    ("SBG-BKPSDM", "Badan Kepegawaian dan Pengembangan SDM", UnitKind.OPD, "SBG"),
+]
+
+USERS = [
+    # (email, name, nip, role, unit code, golongan, jabatan)
+    ("admin@demo.lms.id", "Admin BKPSDM", "198001012005011002", Role.ADMIN, "SMG-BKPSDM",
+     "III/d", "Analis SDM Aparatur Ahli Muda"),
+    ("penulis@demo.lms.id", "Rina Wulandari", "198503122010012003", Role.AUTHOR,
+     "SMG-KOMINFO-APTIKA", "III/c", "Pranata Komputer Ahli Muda"),
+    ("adminunit@demo.lms.id", "Budi Santoso", "197907152003121001", Role.UNIT_ADMIN,
+     "SMG-DUKCAPIL", "IV/a", "Kepala Subbagian Umum dan Kepegawaian"),
+    ("asn@demo.lms.id", "Siti Rahmawati", "199204202019032011", Role.LEARNER, "SMG-DUKCAPIL",
+     "III/a", "Pengadministrasi Kependudukan"),
+]
+
+
+def seed() -> list[str]:
+    """Create what is missing and report it, one line per thing."""
+    lines = []
+    for code, name, kind, parent_code in UNITS:
+        if orgs.get_by_code(code) is None:
+            parent = orgs.get_by_code(parent_code) if parent_code else None
+            orgs.create_unit(code=code, name=name, kind=kind, parent=parent)
+            lines.append(f"unit {code} created")
+    for email, name, nip, role, unit_code, golongan, jabatan in USERS:
+        if accounts.find_by_email(email) is None:
+            accounts.register_user(name=name, email=email, nip=nip, password=DEMO_PASSWORD, role=role,
+                                   unit=orgs.get_by_code(unit_code), golongan=golongan,
+                                   jabatan=jabatan)
+            lines.append(f"user {email} ({role.value}) created, password {DEMO_PASSWORD}")
+    return lines or ["demo content already present"]

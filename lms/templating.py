@@ -1,0 +1,42 @@
+"""Template globals: language, role names and error texts in the visitor's language."""
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import get_locale, lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+
+ROLE_LABELS = {
+    "learner": _l("Learner"),
+    "author": _l("Author"),
+    "unit_admin": _l("Unit administrator"),
+    "admin": _l("Administrator"),
+}
+
+ERROR_TITLES = {
+    400: _l("Bad request"), 401: _l("Sign in required"), 403: _l("Forbidden"),
+    404: _l("Not found"), 405: _l("Method not allowed"), 413: _l("Upload too large"),
+    429: _l("Too many requests"), 500: _l("Server error"), 503: _l("Service unavailable"),
+}
+
+ERROR_TEXTS = {
+    403: _l("You do not have access to this page."),
+    404: _l("The page you asked for does not exist or was moved."),
+    413: _l("The file you sent is larger than this site accepts."),
+    500: _l("Something went wrong on our side. Please try again in a moment."),
+}
+
+
+def error_text(error) -> str:
+    """Explain an HTTP error to a person; CSRF failures get their own hint."""
+    if isinstance(error, CSRFError):
+        return _l("Your form expired or came from another site. Reload the page and try again.")
+    return ERROR_TEXTS.get(error.code, _l("The request could not be completed."))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+        role_label=lambda role: ROLE_LABELS.get(getattr(role, "value", role), role),
+        error_title=lambda code: ERROR_TITLES.get(code, ""),
+        error_text=error_text,
+    )

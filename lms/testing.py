@@ -1,0 +1,299 @@
+"""pytest plugin (entry point ``pytest11: lms``): fixtures for the core and for plugin suites.
+
+Every test gets a fresh application and database:
+
+* ``lms_app``: ``create_app("testing")`` on a new SQLite file, or on the PostgreSQL named by
+  ``LMS_TEST_DATABASE_URL`` (emptied before each test). Plugins come from the
+  ``@pytest.mark.lms_plugins("name", ...)`` marker or the ``lms_plugins`` ini option and
+  default to none; ``@pytest.mark.lms_config(KEY=value)`` overrides settings.
+* ``lms_client`` (with ``submit()`` that sends the CSRF token like a browser), ``lms_runner``,
+  ``lms_user`` (a factory), ``lms_auth`` (log in/out), ``lms_plugin`` (register an object
+  as a plugin), ``lms_events`` (record react hooks), ``lms_plugin_dist`` (install a fake
+  distribution with an entry point, to test real plugin discovery).
+"""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import inspect, text
+
+from lms.hookspecs import hookimpl
+
+#: Set to a PostgreSQL URL to run the suite there; the suite fails (never skips) if it is down.
+TEST_DATABASE_ENV = "LMS_TEST_DATABASE_URL"
+#: Password of users made by the lms_user factory.
+DEFAULT_PASSWORD = "rahasia-ASN-1"
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+_prepared_databases: set[str] = set()
+
+
+def pytest_addoption(parser) -> None:
+    parser.addini("lms_plugins", "entry-point plugins enabled in lms_app", type="args", default=[])
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "lms_plugins(*names): enable these entry-point plugins")
+    config.addinivalue_line("markers", "lms_config(**settings): override app settings")
+
+
+def pytest_sessionstart(session) -> None:
+    """Fail the whole run at once, with one clear line, when the test PostgreSQL is down."""
+    url = os.environ.get(TEST_DATABASE_ENV)
+    if not url:
+        return
+    from sqlalchemy import create_engine
+
+    from lms.settings import normalise_url
+
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:
+        pytest.exit(f"{TEST_DATABASE_ENV} is set but the database is unreachable: "
+                    f"{type(exc).__name__}: {str(exc).splitlines()[0]}", returncode=3)
+    finally:
+        engine.dispose()
+
+
+# ------------------------------------------------------------------------- the app
+
+
+@pytest.fixture
+def lms_database_url(tmp_path) -> str:
+    """The test database: LMS_TEST_DATABASE_URL, else a new SQLite file."""
+    return os.environ.get(TEST_DATABASE_ENV) or f"sqlite:///{tmp_path / 'test.sqlite3'}"
+
+
+@pytest.fixture
+def lms_config(request, lms_database_url, tmp_path) -> dict:
+    """Settings for lms_app; extend with @pytest.mark.lms_config(...)."""
+    marker = request.node.get_closest_marker("lms_plugins")
+    plugins = list(marker.args) if marker else list(request.config.getini("lms_plugins"))
+    settings = {"DATABASE_URL": lms_database_url, "PLUGINS": plugins}
+    for mark in reversed(list(request.node.iter_markers("lms_config"))):
+        settings.update(mark.kwargs)
+    return settings
+
+
+@pytest.fixture
+def lms_app(lms_config):
+    """A fresh application with an empty database, disposed after the test."""
+    from flask import Flask
+
+    from lms import create_app
+    from lms.database import db
+
+    app: Flask = create_app("testing", lms_config)
+    app.test_client_class = LmsClient
+    with app.app_context():
+        reset_database(db)
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def reset_database(db) -> None:
+    """Give the test an empty schema: create_all on SQLite, truncate on PostgreSQL."""
+    url = str(db.engine.url)
+    if db.engine.dialect.name != "postgresql":
+        db.create_all()
+        return
+    if url not in _prepared_databases:  # first test in this process: start from nothing
+        with db.engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        _prepared_databases.add(url)
+    db.create_all()
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+def forget_prepared_databases() -> None:
+    """Make the next lms_app rebuild the PostgreSQL schema (after a test dropped it)."""
+    _prepared_databases.clear()
+
+
+# ---------------------------------------------------------------------- clients
+
+
+class LmsClient(FlaskClient):
+    """Test client that can fill in forms the way a browser does, CSRF token included."""
+
+    def csrf_token(self, page: str = "/") -> str:
+        """Fetch a page and return the CSRF token its forms carry."""
+        response = self.get(page)
+        match = _CSRF.search(response.get_data(as_text=True))
+        assert match, f"no csrf_token on {page} (status {response.status_code})"
+        return match.group(1)
+
+    def submit(self, url: str, data: dict | None = None, *, form_page: str | None = None,
+               **kwargs):
+        """POST `data` to `url` with a CSRF token taken from `form_page` (default: url)."""
+        payload = dict(data or {})
+        payload["csrf_token"] = self.csrf_token(form_page or url)
+        return self.post(url, data=payload, **kwargs)
+
+
+@pytest.fixture
+def lms_client(lms_app) -> LmsClient:
+    return lms_app.test_client()
+
+
+@pytest.fixture
+def lms_runner(lms_app):
+    return lms_app.test_cli_runner()
+
+
+# ------------------------------------------------------------------------ users
+
+
+@dataclass(frozen=True)
+class FactoryUser:
+    """What a test needs to know about a user the factory made (safe outside a session)."""
+
+    __test__ = False  # not a test class, whatever pytest's name rules say
+
+    id: int
+    email: str
+    name: str
+    nip: str | None
+    role: str
+    password: str = DEFAULT_PASSWORD
+
+
+class _Sequence:
+    """Unique, valid NIPs and emails for factory users."""
+
+    def __init__(self):
+        self.n = 0
+
+    def next(self) -> int:
+        self.n += 1
+        return self.n
+
+
+@pytest.fixture
+def lms_user(lms_app):
+    """Factory: ``lms_user(role="author", name=..., email=..., nip=..., password=..., unit=...)``."""
+    from lms.models import Role
+    from lms.services import accounts
+
+    seq = _Sequence()
+
+    def make(role: str = "learner", **fields) -> FactoryUser:
+        n = seq.next()
+        fields.setdefault("name", f"Pegawai {n}")
+        fields.setdefault("email", f"pegawai{n}@example.go.id")
+        fields.setdefault("nip", f"19900101201501{1 + n % 2}{n:03d}")
+        fields.setdefault("password", DEFAULT_PASSWORD)
+        with lms_app.app_context():
+            user = accounts.register_user(role=Role(role), **fields)
+            return FactoryUser(user.id, user.email, user.name, user.nip, user.role.value,
+                            fields["password"])
+
+    return make
+
+
+class AuthActions:
+    """Log in and out through the real forms (flaskr's AuthActions)."""
+
+    def __init__(self, client: LmsClient):
+        self.client = client
+
+    def login(self, user: FactoryUser | str, password: str | None = None):
+        login = user if isinstance(user, str) else user.email
+        password = password or getattr(user, "password", DEFAULT_PASSWORD)
+        return self.client.submit("/login", {"login": login, "password": password})
+
+    def logout(self):
+        return self.client.submit("/logout", form_page="/")
+
+
+@pytest.fixture
+def lms_auth(lms_client) -> AuthActions:
+    return AuthActions(lms_client)
+
+
+# ---------------------------------------------------------------------- plugins
+
+
+@pytest.fixture
+def lms_plugin(lms_app):
+    """Register an object as a plugin on the test app: ``lms_plugin(obj, name="x")``.
+
+    For per-request and react hooks; startup hooks (blueprints, commands) need the object
+    in ``@pytest.mark.lms_config(PLUGIN_OBJECTS={"x": obj})`` instead.
+    """
+    pm = lms_app.extensions["lms"].pm
+    names = []
+
+    def register(obj, name: str | None = None):
+        names.append(pm.register(obj, name=name))
+        return obj
+
+    yield register
+    for name in names:
+        pm.unregister(name=name)
+
+
+class EventRecorder:
+    """Implements every react hook and records (hook, snapshot of arguments)."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+
+    def names(self) -> list[str]:
+        return [hook for hook, _ in self.calls]
+
+    def _record(self, hook: str, **kwargs) -> None:
+        self.calls.append((hook, {k: _snapshot(v) for k, v in kwargs.items()}))
+
+    @hookimpl
+    def user_registered(self, user):
+        self._record("user_registered", user=user)
+
+
+def _snapshot(value):
+    """Copy an ORM object's columns into a dict, so tests can read it after the request."""
+    state = inspect(value, raiseerr=False)
+    if state is None or not hasattr(state, "mapper"):
+        return value
+    return {attr.key: getattr(value, attr.key) for attr in state.mapper.column_attrs}
+
+
+@pytest.fixture
+def lms_events(lms_app) -> EventRecorder:
+    """Record every react hook the app fires during the test."""
+    recorder = EventRecorder()
+    lms_app.extensions["lms"].pm.register(recorder, name="lms_events")
+    return recorder
+
+
+@pytest.fixture
+def lms_plugin_dist(tmp_path, monkeypatch):
+    """Install a fake distribution exposing an ``lms.plugins`` entry point.
+
+    ``lms_plugin_dist("example", "lms_example.plugin", version="1.2")``; an optional
+    ``source_dir`` is put on sys.path so the module can be imported.
+    """
+    site = tmp_path / "site-packages"
+
+    def install(name: str, target: str, *, version: str = "0.1", source_dir: Path | None = None):
+        info = site / f"lms_{name}-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: lms-{name}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text(f"[lms.plugins]\n{name} = {target}\n")
+        monkeypatch.syspath_prepend(str(site))
+        if source_dir is not None:
+            monkeypatch.syspath_prepend(str(source_dir))
+        return info
+
+    return install

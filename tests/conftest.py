@@ -1,0 +1,14 @@
+"""Core suite fixtures; the generic ones (lms_app, lms_client, ...) come from lms.testing."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+EXAMPLE_DIR = Path(__file__).parent / "example_plugin"
+
+
+@pytest.fixture
+def example_dist(lms_plugin_dist):
+    """Install the example plugin as a distribution with an lms.plugins entry point."""
+    return lms_plugin_dist("example", "lms_example.plugin", version="0.3", source_dir=EXAMPLE_DIR)
