@@ -47,10 +47,11 @@ def pytest_sessionstart(session) -> None:
     if not url:
         return
     from sqlalchemy import create_engine
+    from sqlalchemy.pool import NullPool
 
     from lms.settings import normalise_url
 
-    engine = create_engine(normalise_url(url))
+    engine = create_engine(normalise_url(url), poolclass=NullPool)  # closed on leaving `with`
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

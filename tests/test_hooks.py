@@ -1,0 +1,297 @@
+"""The plugin API: one test_hook_<name> per hookspec, isolation, refusals, meta-tests."""
+from __future__ import annotations
+
+import inspect
+import logging
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from flask import Blueprint
+from sqlalchemy import func, inspect as sa_inspect, select
+
+from lms import create_app, hookspecs
+from lms.database import db
+from lms.errors import StartupError
+from lms.models import User
+from lms.plugin import NavItem, hookimpl
+from lms.testing import EventRecorder
+
+from conftest import empty_database
+
+DOCS = Path(__file__).parent.parent / "docs" / "plugins.md"
+NEW_USER = {"name": "Andi Pratama", "email": "andi@palembang.go.id", "nip": "199001012015011001",
+            "password": "Belajar-ASN-2026", "confirm": "Belajar-ASN-2026"}
+
+
+def hookspec_names() -> list[str]:
+    return sorted(name for name, fn in vars(hookspecs).items()
+                  if callable(fn) and hasattr(fn, f"{hookspecs.PROJECT}_spec"))
+
+
+def greetings(app) -> list[str]:
+    from lms_example.models import Greeting
+
+    with app.app_context():
+        return list(db.session.scalars(select(Greeting.message)))
+
+
+# ------------------------------------------------------------------ one test per hook
+
+
+@pytest.mark.lms_config(EXAMPLE_GREETING="Sugeng rawuh")
+def test_hook_config_defaults(example_app):
+    assert example_app.config["EXAMPLE_GREETING"] == "Sugeng rawuh"  # explicit settings win
+
+
+def test_hook_config_defaults_fill_missing_keys(example_app):
+    assert example_app.config["EXAMPLE_GREETING"] == "Selamat datang"
+
+
+def test_hook_startup(example_app):
+    assert example_app.extensions["example_started"] is True
+
+
+def test_hook_register_blueprints(example_app, lms_client):
+    response = lms_client.get("/p/example/")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Selamat datang" in page and 'class="site-header"' in page  # extends the core layout
+
+
+def test_hook_register_commands(example_app, lms_runner):
+    result = lms_runner.invoke(args=["lms", "example-hello", "Budi"])
+    assert result.exit_code == 0 and result.output == "Selamat datang, Budi\n"
+
+
+def test_hook_migrations_dirs(example_app):
+    with example_app.app_context():
+        empty_database(db)
+        flask_migrate.upgrade(revision="heads")
+        tables = sa_inspect(db.engine).get_table_names()
+        assert {"users", "units", "example_greetings"} <= set(tables)
+        flask_migrate.downgrade(revision="base")
+        assert set(sa_inspect(db.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_hook_nav_items(example_app, lms_client, lms_auth, lms_user):
+    assert 'href="/p/example/"' not in lms_client.get("/").get_data(as_text=True)
+    lms_auth.login(lms_user())
+    page = lms_client.get("/").get_data(as_text=True)
+    assert page.index('href="/"') < page.index('href="/p/example/"') < page.index('href="/profile"')
+
+
+def test_hook_user_registered(example_app, lms_client):
+    assert lms_client.submit("/register", NEW_USER).status_code == 302
+    assert greetings(example_app) == ["Halo Andi Pratama"]
+
+
+# ------------------------------------------------------------------ isolation
+
+
+class FailingReaction:
+    """A plugin whose react hook always fails (a webhook that is down)."""
+
+    lms_api = "1.0"
+
+    @hookimpl
+    def user_registered(self, user):
+        raise RuntimeError("webhook down")
+
+
+class Boom(FailingReaction):
+    """A plugin whose react and per-request hooks always fail."""
+
+    @hookimpl
+    def nav_items(self, user):
+        raise RuntimeError("nav broken")
+
+
+@pytest.mark.lms_config(PLUGIN_OBJECTS={"boom": Boom()}, PLUGIN_ERRORS="log")
+def test_react_hook_failure_is_isolated(example_app, lms_client, caplog):
+    caplog.set_level(logging.ERROR, logger="lms.plugins")
+    response = lms_client.submit("/register", NEW_USER)
+    assert response.status_code == 302  # the learner's action succeeds
+    with example_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(User)) == 1  # data kept
+    assert greetings(example_app) == ["Halo Andi Pratama"]  # other plugins still ran
+    assert "plugin boom failed in user_registered" in caplog.text
+
+
+@pytest.mark.lms_config(PLUGIN_OBJECTS={"boom": Boom()}, PLUGIN_ERRORS="log")
+def test_per_request_hook_failure_keeps_the_page_up(example_app, lms_client, lms_auth, lms_user, caplog):
+    lms_auth.login(lms_user())
+    response = lms_client.get("/")
+    assert response.status_code == 200
+    assert 'href="/p/example/"' in response.get_data(as_text=True)
+    assert "plugin boom failed in nav_items" in caplog.text
+
+
+@pytest.mark.lms_config(PLUGIN_OBJECTS={"boom": FailingReaction()})
+def test_plugin_errors_raise_in_testing_but_data_is_committed(lms_app, lms_client):
+    with pytest.raises(RuntimeError, match="webhook down"):
+        lms_client.submit("/register", NEW_USER)
+    with lms_app.app_context():
+        assert db.session.scalar(select(User.email)) == NEW_USER["email"]
+
+
+class BadNav:
+    lms_api = "1.0"
+
+    @hookimpl
+    def nav_items(self, user):
+        return [NavItem("Hilang", "nowhere.index")]
+
+
+@pytest.mark.lms_config(PLUGIN_OBJECTS={"badnav": BadNav()})
+def test_nav_item_with_unknown_endpoint_is_dropped(lms_client, caplog):
+    response = lms_client.get("/")
+    assert response.status_code == 200 and "Hilang" not in response.get_data(as_text=True)
+    assert "unknown endpoint 'nowhere.index'" in caplog.text
+
+
+def test_events_are_dropped_when_the_transaction_rolls_back(lms_app, lms_events):
+    from lms import events
+
+    with lms_app.test_request_context():
+        user = User(email="x@y.go.id", name="X", password_hash="x")
+        db.session.add(user)
+        events.enqueue("user_registered", user=user)
+        db.session.rollback()
+        db.session.commit()
+        events.deliver()
+    assert lms_events.calls == []
+
+
+# ------------------------------------------------------------------ loading and refusal
+
+
+def make_app(tmp_path, **settings):
+    return create_app("testing", {"DATABASE_URL": f"sqlite:///{tmp_path}/p.sqlite3", **settings})
+
+
+class Versioned:
+    def __init__(self, api):
+        if api is not None:
+            self.lms_api = api
+
+
+@pytest.mark.parametrize("api, reason", [
+    ("1.9", "needs plugin API 1.9; this LMS provides 1.0"),
+    ("2.0", "needs plugin API 2.0; this LMS provides 1.0"),
+    ("one", "is not MAJOR.MINOR"),
+    (None, "does not declare lms_api"),
+])
+def test_plugin_refused_for_api_version(tmp_path, api, reason):
+    with pytest.raises(StartupError, match=reason):
+        make_app(tmp_path, PLUGIN_OBJECTS={"future": Versioned(api)})
+    app = make_app(tmp_path, PLUGIN_OBJECTS={"future": Versioned(api)}, STRICT_PLUGINS=False)
+    info = {i.name: i for i in app.extensions["lms"].get_plugins()}["future"]
+    assert info.status == "refused" and reason in info.reason
+
+
+class Misspelt:
+    lms_api = "1.0"
+
+    @hookimpl
+    def user_registred(self, user):  # sic
+        pass
+
+
+def test_misspelt_hookimpl_rejected(tmp_path):
+    with pytest.raises(StartupError, match="'typo' refused: implements unknown hook.s. user_registred"):
+        make_app(tmp_path, PLUGIN_OBJECTS={"typo": Misspelt()})
+    app = make_app(tmp_path, PLUGIN_OBJECTS={"typo": Misspelt()}, STRICT_PLUGINS=False)
+    assert app.extensions["lms"].pm.get_plugin("typo") is None
+
+
+def test_plugin_that_fails_to_import_is_named(tmp_path, lms_plugin_dist):
+    lms_plugin_dist("broken", "lms_no_such_module.plugin")
+    with pytest.raises(StartupError, match="'broken' refused: failed to load: ModuleNotFoundError"):
+        make_app(tmp_path, PLUGINS="*")
+    app = make_app(tmp_path, PLUGINS="*", STRICT_PLUGINS=False)
+    result = app.test_cli_runner().invoke(args=["lms", "plugins"])
+    assert result.exit_code == 0
+    row = next(line for line in result.output.splitlines() if line.startswith("broken"))
+    assert "refused" in row and "ModuleNotFoundError" in row
+    assert app.test_client().get("/").status_code == 200  # the site runs without it
+
+
+def test_requested_plugin_that_is_not_installed_is_refused(tmp_path):
+    with pytest.raises(StartupError, match="'ghost' refused: not installed"):
+        make_app(tmp_path, PLUGINS=["ghost"])
+
+
+@pytest.mark.lms_config(DISABLED_PLUGINS=["example"], PLUGINS="*")
+def test_disabled_plugin_is_not_loaded(example_app, lms_client, lms_runner):
+    assert lms_client.get("/p/example/").status_code == 404
+    assert "example-hello" not in lms_runner.invoke(args=["lms", "--help"]).output
+    assert example_app.extensions["lms"].infos["example"].status == "disabled"
+
+
+@pytest.mark.lms_plugins()
+def test_plugins_outside_the_allow_list_are_disabled(example_app, lms_client):
+    assert lms_client.get("/p/example/").status_code == 404
+
+
+def test_disabling_a_plugin_keeps_its_data(example_app, lms_client, lms_config):
+    lms_client.submit("/register", NEW_USER)
+    again = create_app("testing", {**lms_config, "DISABLED_PLUGINS": ["example"]})
+    assert again.test_client().get("/p/example/").status_code == 404
+    assert greetings(again) == ["Halo Andi Pratama"]
+    with again.app_context():
+        assert db.session.scalar(select(User.email)) == NEW_USER["email"]
+        db.session.remove()
+        db.engine.dispose()
+
+
+class WrongBlueprint:
+    lms_api = "1.0"
+
+    @hookimpl
+    def register_blueprints(self, app):
+        return [Blueprint("auth2", __name__)]
+
+
+def test_blueprint_name_must_carry_the_plugin_name(tmp_path):
+    with pytest.raises(StartupError, match="blueprint 'auth2' must start with 'acme'"):
+        make_app(tmp_path, PLUGIN_OBJECTS={"acme": WrongBlueprint()})
+
+
+def test_plugins_command_lists_name_version_api_status_hooks(example_app, lms_runner):
+    lines = lms_runner.invoke(args=["lms", "plugins"]).output.splitlines()
+    assert lines[0].split() == ["NAME", "VERSION", "API", "STATUS", "HOOKS", "/", "REASON"]
+    row = next(line for line in lines if line.startswith("example"))
+    assert row.split()[:4] == ["example", "0.3", "1.0", "enabled"]
+    for hook in hookspec_names():
+        assert hook in row
+    assert any(line.startswith("lms.builtin.nav") and "builtin" in line for line in lines)
+
+
+# ------------------------------------------------------------------ meta-tests
+
+
+def test_every_hookspec_has_a_test():
+    missing = [name for name in hookspec_names() if f"test_hook_{name}" not in globals()]
+    assert missing == []
+
+
+def test_every_hookspec_signature_is_documented():
+    docs = DOCS.read_text()
+    for name in hookspec_names():
+        signature = f"{name}{inspect.signature(getattr(hookspecs, name))}"
+        assert f"`{signature}`" in docs, f"{signature} is not in docs/plugins.md"
+
+
+def test_every_hookspec_has_a_full_docstring():
+    for name in hookspec_names():
+        doc = inspect.getdoc(getattr(hookspecs, name))
+        assert "**Called:**" in doc and "**Return:**" in doc and "**Since:**" in doc, name
+
+
+def test_react_and_per_request_hooks_are_real_hookspecs():
+    assert hookspecs.REACT_HOOKS | hookspecs.PER_REQUEST_HOOKS <= set(hookspec_names())
+
+
+def test_event_recorder_covers_every_react_hook():
+    assert {name for name in hookspecs.REACT_HOOKS if hasattr(EventRecorder, name)} == hookspecs.REACT_HOOKS
