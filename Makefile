@@ -36,7 +36,7 @@ translations: install $(MO_FILES)
 extract-messages: install  ## refresh the catalog template and merge it into each language
 	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l --no-location --sort-output \
 	  --project "ASN LMS" -o lms/translations/messages.pot .
-	$(BIN)/pybabel update --no-location -i lms/translations/messages.pot -d lms/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --width 100 -i lms/translations/messages.pot -d lms/translations
 
 migrate: install
 	LMS_CONFIG=development $(FLASK) db upgrade heads

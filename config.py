@@ -39,6 +39,8 @@ class Config:
     PLUGIN_OBJECTS: dict = {}
 
     ALLOW_REGISTRATION = True
+    #: Jam pelajaran each ASN must earn per year (competency development obligation).
+    JP_TARGET = 20
     PASSWORD_MIN_LENGTH = 8
     #: Request body limit; uploads larger than this get 413 before any parsing.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024

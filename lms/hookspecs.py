@@ -28,7 +28,8 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: Hooks called after commit through PluginHost.notify; each implementation is isolated.
-REACT_HOOKS = frozenset({"user_registered"})
+REACT_HOOKS = frozenset({"user_registered", "learner_enrolled", "lesson_completed",
+                         "course_completed"})
 #: Hooks called per request through PluginHost.collect; each implementation is isolated.
 PER_REQUEST_HOOKS = frozenset({"nav_items"})
 
@@ -124,6 +125,42 @@ def migrations_dirs():
     """
 
 
+@hookspec
+def register_lesson_types():
+    """Contribute lesson types (the values of ``type:`` in course.yaml).
+
+    **Called:** once per app, at startup; the results fill the lesson-type registry.
+
+    **Return:** a list of ``lms.plugin.LessonType`` instances. ``key`` must be unique across
+    plugins (prefix yours: ``eoffice-simulation``); ``validate(entry)`` checks a manifest
+    entry, ``prepare(entry, body)`` runs once at import and returns what is stored, and
+    ``render(lesson)`` runs per request. ``completion`` is ``Completion.MANUAL`` (the
+    learner marks it done) or ``Completion.VIEW`` (opening it is enough).
+
+    **Errors:** a key already taken, or a failing implementation, refuses the plugin.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def register_completion_rules():
+    """Contribute rules a course's completion must satisfy, beside "all required lessons".
+
+    **Called:** once per app, at startup.
+
+    **Return:** a list of ``lms.plugin.CompletionRule`` instances with a unique ``key``, a
+    ``label`` shown to learners, and ``is_met(state)`` where ``state`` is a
+    ``CompletionState(enrollment, version, done_keys)``. A rule that does not apply to a
+    course returns True. A course completes when every rule is met.
+
+    **Errors:** a duplicate key refuses the plugin; a rule raising while evaluated is logged
+    and counts as not met (completion is never granted by accident).
+
+    **Since:** 1.0
+    """
+
+
 # ----------------------------------------------------------------- contribute, per request
 
 
@@ -145,6 +182,28 @@ def nav_items(user):
     """
 
 
+# ---------------------------------------------------------------------------- decide
+
+
+@hookspec
+def check_enrollment(user, course):
+    """Decide whether a learner may enrol themself in a course.
+
+    **Called:** before a self-enrolment is written (and to show the course page's button).
+    Enrolments made by an administrator for a user or a unit skip this check.
+
+    :param user: the learner.
+    :param course: the ``Course`` (its published version is ``course.versions``' published one).
+
+    **Return:** ``None`` to allow, or ``lms.plugin.Denial(message)`` to refuse; any denial
+    refuses. The core's own implementation refuses until prerequisites are completed.
+
+    **Errors:** fail closed: an implementation that raises denies the enrolment and is logged.
+
+    **Since:** 1.0
+    """
+
+
 # ---------------------------------------------------------------------------- react
 
 
@@ -160,6 +219,55 @@ def user_registered(user):
 
     **Errors:** isolated: logged as ``plugin <name> failed in user_registered``; the account
     is kept and the request succeeds.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def learner_enrolled(enrollment):
+    """React to a learner joining a course (self, by an admin, or with a whole unit).
+
+    **Called:** after the enrolment is committed; also when a withdrawn learner re-enrols.
+
+    :param enrollment: the ``Enrollment`` (``.user``, ``.course``, ``.source``).
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the enrolment is kept.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def lesson_completed(progress):
+    """React to a lesson being completed for the first time within an enrolment.
+
+    **Called:** after the progress row is committed (not again when it is repeated).
+
+    :param progress: the ``LessonProgress`` (``.enrollment``, ``.lesson_key``, ``.completed_at``).
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the progress is kept.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def course_completed(enrollment):
+    """React to a learner completing a course (exactly once per enrolment).
+
+    **Called:** after the completion is committed; ``enrollment.completed_at``,
+    ``.completed_version`` and ``.jp_awarded`` are set.
+
+    :param enrollment: the completed ``Enrollment``.
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the completion is kept.
 
     **Since:** 1.0
     """

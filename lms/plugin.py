@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lms.completion import CompletionRule, CompletionState
 from lms.database import db
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
+from lms.lessons import Completion, LessonType, PreparedLesson
 
-__all__ = ["LMS_PLUGIN_API", "NavItem", "db", "hookimpl"]
+__all__ = ["LMS_PLUGIN_API", "Completion", "CompletionRule", "CompletionState", "Denial",
+           "LessonType", "NavItem", "PreparedLesson", "db", "hookimpl"]
 
 
 @dataclass(frozen=True)
@@ -25,3 +28,10 @@ class NavItem:
     weight: int = 100
     #: Keyword arguments for url_for.
     url_values: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Denial:
+    """Returned by ``check_enrollment`` to refuse; `message` is shown to the learner."""
+
+    message: str

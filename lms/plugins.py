@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 #: Entry point group third-party plugins register under.
 ENTRY_POINT_GROUP = "lms.plugins"
 #: Core features shipped as internal plugins on the same manager.
-BUILTIN_PLUGINS = ("lms.builtin.nav",)
+BUILTIN_PLUGINS = ("lms.builtin.nav", "lms.builtin.lesson_types", "lms.builtin.completion")
 
 
 @dataclass
@@ -142,6 +142,23 @@ class PluginHost:
             raise StartupError(f"builtin plugin {name} is broken: {reason}")
         self.pm.unregister(name=name)
         self._refuse(self.infos[name], reason)
+
+    def denials(self, hook: str, **kwargs) -> list:
+        """Call a decide hook; every non-None answer is a denial, and a raise denies (fail closed)."""
+        from lms.plugin import Denial
+
+        answers = []
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+            try:
+                answer = impl.function(*[kwargs[a] for a in impl.argnames])
+            except Exception:
+                log.exception("plugin %s failed in %s (denying)", impl.plugin_name, hook)
+                if self.app.config["PLUGIN_ERRORS"] == "raise":
+                    raise
+                answer = Denial(f"{hook} check failed")
+            if answer is not None:
+                answers.append(answer)
+        return answers
 
     def notify(self, hook: str, **kwargs) -> None:
         """Call a react hook: every implementation runs, each failure is isolated and logged."""

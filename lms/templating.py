@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
-from flask_babel import get_locale, lazy_gettext as _l
+from flask_babel import format_date, get_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 ROLE_LABELS = {
@@ -10,6 +10,18 @@ ROLE_LABELS = {
     "author": _l("Author"),
     "unit_admin": _l("Unit administrator"),
     "admin": _l("Administrator"),
+}
+
+COMPETENCY_LABELS = {
+    "teknis": _l("Technical"),
+    "manajerial": _l("Managerial"),
+    "sosial-kultural": _l("Socio-cultural"),
+}
+
+ENROLMENT_LABELS = {
+    "active": _l("Enrolled"),
+    "completed": _l("Completed"),
+    "withdrawn": _l("Left"),
 }
 
 ERROR_TITLES = {
@@ -39,4 +51,7 @@ def init_app(app: Flask) -> None:
         role_label=lambda role: ROLE_LABELS.get(getattr(role, "value", role), role),
         error_title=lambda code: ERROR_TITLES.get(code, ""),
         error_text=error_text,
+        competency_label=lambda kind: COMPETENCY_LABELS.get(getattr(kind, "value", kind), kind),
+        enrolment_label=lambda status: ENROLMENT_LABELS.get(status, status),
+        format_date=format_date,
     )

@@ -7,7 +7,8 @@ Every test gets a fresh application and database:
   ``@pytest.mark.lms_plugins("name", ...)`` marker or the ``lms_plugins`` ini option and
   default to none; ``@pytest.mark.lms_config(KEY=value)`` overrides settings.
 * ``lms_client`` (with ``submit()`` that sends the CSRF token like a browser), ``lms_runner``,
-  ``lms_user`` (a factory), ``lms_auth`` (log in/out), ``lms_plugin`` (register an object
+  ``lms_user`` and ``lms_course`` (factories), ``lms_auth`` (log in/out), ``lms_queries``
+  (count SQL statements), ``lms_plugin`` (register an object
   as a plugin), ``lms_events`` (record react hooks), ``lms_plugin_dist`` (install a fake
   distribution with an entry point, to test real plugin discovery).
 """
@@ -117,6 +118,15 @@ def reset_database(db) -> None:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+def empty_database(db) -> None:
+    """Drop every table, Alembic's too, so a migration test starts from nothing."""
+    from sqlalchemy import MetaData
+
+    existing = MetaData()
+    existing.reflect(bind=db.engine)
+    existing.drop_all(bind=db.engine)
+
+
 def forget_prepared_databases() -> None:
     """Make the next lms_app rebuild the PostgreSQL schema (after a test dropped it)."""
     _prepared_databases.clear()
@@ -223,6 +233,64 @@ def lms_auth(lms_client) -> AuthActions:
     return AuthActions(lms_client)
 
 
+# ---------------------------------------------------------------------- courses
+
+
+@dataclass(frozen=True)
+class FactoryCourse:
+    """A course the lms_course factory published: its slug, ids and lesson keys in order."""
+
+    __test__ = False
+
+    id: int
+    slug: str
+    version_id: int
+    title: str
+    jp: int
+    lesson_keys: tuple[str, ...]
+
+
+def course_manifest(slug: str = "kursus-uji", *, title: str | None = None, lessons: int = 3,
+                    jp: int = 2, competency: str = "teknis", category: str | None = None,
+                    language: str = "id", summary: str = "", optional: tuple[str, ...] = (),
+                    extra_lessons: list[dict] | None = None) -> tuple[dict, dict[str, str]]:
+    """A course.yaml mapping and lesson bodies: one section, `lessons` markdown lessons."""
+    entries, bodies = [], {}
+    for n in range(1, lessons + 1):
+        key = f"pelajaran-{n}"
+        entries.append({"id": key, "title": f"Pelajaran {n}", "file": f"lessons/{key}.md",
+                        "required": key not in optional})
+        bodies[f"lessons/{key}.md"] = f"## Bagian {n}\n\nIsi pelajaran {n} untuk {slug}."
+    entries += extra_lessons or []
+    manifest = {"format": "lms-course/1", "slug": slug, "title": title or f"Kursus {slug}",
+                "language": language, "jp": jp, "competency": competency, "summary": summary,
+                "sections": [{"title": "Bagian utama", "lessons": entries}]}
+    if category:
+        manifest["category"] = category
+    return manifest, bodies
+
+
+@pytest.fixture
+def lms_course(lms_app):
+    """Factory: ``lms_course("slug", lessons=3, jp=2, publish=True, ...)`` imports a course
+    (see course_manifest for the options) and returns a FactoryCourse."""
+    from lms.packages.manifest import parse_manifest
+    from lms.services import courses
+
+    def make(slug: str = "kursus-uji", *, publish: bool = True, **options) -> FactoryCourse:
+        manifest, bodies = course_manifest(slug, **options)
+        spec, problems = parse_manifest(manifest)
+        assert not problems, problems
+        with lms_app.app_context():
+            version = courses.import_version(spec, bodies)
+            if publish:
+                courses.publish(version)
+            return FactoryCourse(version.course_id, slug, version.id, version.title, version.jp,
+                                 tuple(lesson.key for lesson in version.lessons))
+
+    return make
+
+
 # ---------------------------------------------------------------------- plugins
 
 
@@ -261,6 +329,18 @@ class EventRecorder:
     def user_registered(self, user):
         self._record("user_registered", user=user)
 
+    @hookimpl
+    def learner_enrolled(self, enrollment):
+        self._record("learner_enrolled", enrollment=enrollment)
+
+    @hookimpl
+    def lesson_completed(self, progress):
+        self._record("lesson_completed", progress=progress)
+
+    @hookimpl
+    def course_completed(self, enrollment):
+        self._record("course_completed", enrollment=enrollment)
+
 
 def _snapshot(value):
     """Copy an ORM object's columns into a dict, so tests can read it after the request."""
@@ -298,3 +378,40 @@ def lms_plugin_dist(tmp_path, monkeypatch):
         return info
 
     return install
+
+
+class QueryCounter:
+    """Counts SQL statements sent to the app's engine while active."""
+
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def _on_execute(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def lms_queries(lms_app):
+    """``with lms_queries() as q: client.get(...)``; then ``q.count`` is the statements run."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    from lms.database import db
+
+    @contextmanager
+    def count():
+        counter = QueryCounter()
+        with lms_app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", counter._on_execute)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter._on_execute)
+
+    return count

@@ -22,11 +22,3 @@ def example_app(example_dist, request):
         config["PLUGINS"] = [*config["PLUGINS"], "example"]
     return request.getfixturevalue("lms_app")
 
-
-def empty_database(db) -> None:
-    """Drop every table, Alembic's too, so migrations start from nothing."""
-    from sqlalchemy import MetaData
-
-    existing = MetaData()
-    existing.reflect(bind=db.engine)
-    existing.drop_all(bind=db.engine)

@@ -17,7 +17,7 @@ from lms.models import User
 from lms.plugin import NavItem, hookimpl
 from lms.testing import EventRecorder
 
-from conftest import empty_database
+from lms.testing import empty_database
 
 DOCS = Path(__file__).parent.parent / "docs" / "plugins.md"
 NEW_USER = {"name": "Andi Pratama", "email": "andi@palembang.go.id", "nip": "199001012015011001",
@@ -84,6 +84,71 @@ def test_hook_nav_items(example_app, lms_client, lms_auth, lms_user):
 def test_hook_user_registered(example_app, lms_client):
     assert lms_client.submit("/register", NEW_USER).status_code == 302
     assert greetings(example_app) == ["Halo Andi Pratama"]
+
+
+def enrol_and_finish(client, course) -> None:
+    """Enrol through the course page and complete every lesson through the lesson pages."""
+    client.submit(f"/courses/{course.slug}/enrol", form_page=f"/courses/{course.slug}")
+    for key in course.lesson_keys:
+        client.submit(f"/learn/{course.slug}/{key}/complete", form_page=f"/learn/{course.slug}/{key}")
+
+
+def test_hook_register_lesson_types(example_app, lms_client, lms_auth, lms_user, lms_course):
+    course = lms_course("kutipan", lessons=1, extra_lessons=[
+        {"id": "kutipan-1", "title": "Kutipan", "type": "example-quote",
+         "text": "Melayani adalah kehormatan.", "by": "Pak Lurah"}])
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/kutipan/enrol", form_page="/courses/kutipan")
+    page = lms_client.get("/learn/kutipan/kutipan-1").get_data(as_text=True)
+    assert '<blockquote class="example-quote">Melayani adalah kehormatan.<footer>Pak Lurah</footer>' in page
+    assert "Pelajaran selesai" in page  # a "view" lesson completes on opening
+    assert course.lesson_keys == ("pelajaran-1", "kutipan-1")
+
+
+@pytest.mark.lms_config(EXAMPLE_HOLD_COMPLETION=True)
+def test_hook_register_completion_rules(example_app, lms_client, lms_auth, lms_user, lms_course):
+    course = lms_course("ditahan", lessons=2)
+    lms_auth.login(lms_user())
+    enrol_and_finish(lms_client, course)
+    assert "Belum ada kursus yang selesai" in lms_client.get("/me").get_data(as_text=True)
+    example_app.config["EXAMPLE_HOLD_COMPLETION"] = False
+    lms_client.submit("/learn/ditahan/pelajaran-1/complete", form_page="/learn/ditahan/pelajaran-1")
+    assert "Belum ada kursus yang selesai" not in lms_client.get("/me").get_data(as_text=True)
+
+
+@pytest.mark.lms_config(EXAMPLE_CLOSED_COURSES=["tutup"])
+def test_hook_check_enrollment(example_app, lms_client, lms_auth, lms_user, lms_course):
+    lms_course("tutup")
+    lms_auth.login(lms_user())
+    page = lms_client.get("/courses/tutup").get_data(as_text=True)
+    assert "Kursus ini ditutup oleh plugin contoh." in page and 'action="/courses/tutup/enrol"' not in page
+    response = lms_client.submit("/courses/tutup/enrol", form_page="/courses/tutup")
+    assert response.status_code == 302 and response.location == "/courses/tutup"
+    assert lms_client.get("/learn/tutup").status_code == 302  # still not enrolled
+
+
+def test_hook_learner_enrolled(example_app, lms_client, lms_auth, lms_user, lms_course):
+    lms_course("masuk")
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/masuk/enrol", form_page="/courses/masuk")
+    assert greetings(example_app)[-1] == "enrolled masuk"
+
+
+def test_hook_lesson_completed(example_app, lms_client, lms_auth, lms_user, lms_course):
+    lms_course("pelajaran", lessons=2)
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/pelajaran/enrol", form_page="/courses/pelajaran")
+    for _ in range(2):  # a repeated completion is not a new event
+        lms_client.submit("/learn/pelajaran/pelajaran-1/complete", form_page="/learn/pelajaran/pelajaran-1")
+    assert greetings(example_app).count("lesson pelajaran-1") == 1
+
+
+def test_hook_course_completed(example_app, lms_client, lms_auth, lms_user, lms_course):
+    course = lms_course("tamat", lessons=2, jp=3)
+    lms_auth.login(lms_user())
+    enrol_and_finish(lms_client, course)
+    lms_client.submit("/learn/tamat/pelajaran-2/complete", form_page="/learn/tamat/pelajaran-2")
+    assert greetings(example_app).count("completed tamat for 3 JP") == 1
 
 
 # ------------------------------------------------------------------ isolation

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 
 from lms.database import db
 
-from conftest import empty_database
+from lms.testing import empty_database
 
 
 def core_tables() -> set[str]:
@@ -52,8 +52,8 @@ def test_every_foreign_key_is_indexed(lms_app):
     with lms_app.app_context():
         for table in db.metadata.sorted_tables:
             indexed = {tuple(col.name for col in ix.columns) for ix in table.indexes}
-            indexed |= {tuple(col.name for col in uq.columns) for uq in table.constraints
-                        if uq.__class__.__name__ == "UniqueConstraint"}
+            indexed |= {tuple(col.name for col in c.columns) for c in table.constraints
+                        if c.__class__.__name__ in ("UniqueConstraint", "PrimaryKeyConstraint")}
             for fk in table.foreign_key_constraints:
                 cols = tuple(col.name for col in fk.columns)
                 assert any(ix[:len(cols)] == cols for ix in indexed), f"{table.name}.{cols} unindexed"

@@ -14,9 +14,9 @@ log = logging.getLogger(__name__)
 
 def register_all(app: Flask, host: PluginHost) -> None:
     """Register core blueprints, then each plugin's, checking that names carry the plugin's."""
-    from lms.blueprints import auth, health, main, profile
+    from lms.blueprints import admin, auth, catalog, dashboard, health, learn, main, profile
 
-    for module in (main, auth, profile, health):
+    for module in (main, auth, profile, catalog, learn, dashboard, admin, health):
         app.register_blueprint(module.bp)
     for plugin, blueprints in host.contributions("register_blueprints", app=app):
         for bp in blueprints or []:

@@ -11,7 +11,9 @@ lms_api = LMS_PLUGIN_API
 
 @hookimpl
 def nav_items(user):
-    items = [NavItem(_l("Home"), "main.index", weight=10)]
+    items = [NavItem(_l("Home"), "main.index", weight=10),
+             NavItem(_l("Courses"), "catalog.index", weight=20)]
     if user.is_authenticated:
+        items.append(NavItem(_l("My learning"), "dashboard.index", weight=30))
         items.append(NavItem(_l("Profile"), "profile.edit", weight=80))
     return items

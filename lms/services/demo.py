@@ -1,8 +1,20 @@
 """Demo content for `make run`: a small agency tree and one account per role."""
 from __future__ import annotations
 
-from lms.models import Role, UnitKind
-from lms.services import accounts, orgs
+from pathlib import Path
+
+from sqlalchemy import select
+
+from lms.database import db
+from lms.models import Course, Role, UnitKind
+from lms.packages.directory import read_directory
+from lms.services import accounts, courses, orgs
+from lms.services.courses import PackageInvalid
+
+#: Demo courses in lms-course/1 form, imported and published by seed-demo.
+COURSES_DIR = Path(__file__).resolve().parent.parent / "demo" / "courses"
+#: (course, the course it requires): shows prerequisites in the demo.
+PREREQUISITES = [("pelayanan-publik-prima", "nilai-dasar-berakhlak")]
 
 #: Password of every demo account; printed by seed-demo, never used outside demos.
 DEMO_PASSWORD = "demo-asn-2026"
@@ -48,4 +60,24 @@ def seed() -> list[str]:
                                    unit=orgs.get_by_code(unit_code), golongan=golongan,
                                    jabatan=jabatan)
             lines.append(f"user {email} ({role.value}) created, password {DEMO_PASSWORD}")
+    lines += seed_courses()
     return lines or ["demo content already present"]
+
+
+def seed_courses() -> list[str]:
+    """Import and publish each demo course that is not there yet."""
+    lines = []
+    for root in sorted(p for p in COURSES_DIR.iterdir() if (p / "course.yaml").is_file()):
+        if db.session.scalar(select(Course.id).where(Course.slug == root.name)) is not None:
+            continue
+        spec, bodies, problems = read_directory(root)
+        if problems:
+            raise PackageInvalid(problems)
+        courses.publish(courses.import_version(spec, bodies))
+        lines.append(f"course {spec.slug} published ({len(spec.lessons())} lessons, {spec.jp} JP)")
+    for slug, required in PREREQUISITES:
+        course, needed = (db.session.scalar(select(Course).where(Course.slug == s)) for s in (slug, required))
+        if course and needed and needed not in course.prerequisites:
+            courses.set_prerequisites(course, [*course.prerequisites, needed])
+            lines.append(f"course {slug} requires {required}")
+    return lines

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import click
 from flask import Blueprint, current_app, render_template
+from markupsafe import Markup
 from sqlalchemy import func, select
 
-from lms.plugin import NavItem, db, hookimpl
+from lms.plugin import (Completion, CompletionRule, Denial, LessonType, NavItem, PreparedLesson,
+                        db, hookimpl)
 
 from lms_example.models import Greeting
 
@@ -25,7 +27,8 @@ def index():
 
 @hookimpl
 def config_defaults():
-    return {"EXAMPLE_GREETING": "Selamat datang"}
+    return {"EXAMPLE_GREETING": "Selamat datang", "EXAMPLE_CLOSED_COURSES": [],
+            "EXAMPLE_HOLD_COMPLETION": False}
 
 
 @hookimpl
@@ -59,5 +62,69 @@ def nav_items(user):
 
 @hookimpl
 def user_registered(user):
-    db.session.add(Greeting(user_id=user.id, message=f"Halo {user.name}"))
+    _greet(user.id, f"Halo {user.name}")
+
+
+class QuoteLesson(LessonType):
+    """A lesson type of the plugin's own: a quotation, complete as soon as it is read."""
+
+    key = "example-quote"
+    label = "Quotation"
+    completion = Completion.VIEW
+
+    def validate(self, entry):
+        return [] if isinstance(entry.get("text"), str) and entry["text"].strip() else ["text: required"]
+
+    def prepare(self, entry, body):
+        return PreparedLesson(data={"text": entry["text"].strip(), "by": str(entry.get("by", ""))})
+
+    def render(self, lesson):
+        return Markup("<blockquote class=\"example-quote\">{}<footer>{}</footer></blockquote>").format(
+            lesson.data["text"], lesson.data["by"])
+
+
+class HoldRule(CompletionRule):
+    """Holds every completion while EXAMPLE_HOLD_COMPLETION is on (e.g. pending an evaluation)."""
+
+    key = "example_hold"
+    label = "Waiting for the example plugin"
+
+    def is_met(self, state):
+        return not current_app.config["EXAMPLE_HOLD_COMPLETION"]
+
+
+@hookimpl
+def register_lesson_types():
+    return [QuoteLesson()]
+
+
+@hookimpl
+def register_completion_rules():
+    return [HoldRule()]
+
+
+@hookimpl
+def check_enrollment(user, course):
+    if course.slug in current_app.config["EXAMPLE_CLOSED_COURSES"]:
+        return Denial("Kursus ini ditutup oleh plugin contoh.")
+    return None
+
+
+@hookimpl
+def learner_enrolled(enrollment):
+    _greet(enrollment.user_id, f"enrolled {enrollment.course.slug}")
+
+
+@hookimpl
+def lesson_completed(progress):
+    _greet(progress.enrollment.user_id, f"lesson {progress.lesson_key}")
+
+
+@hookimpl
+def course_completed(enrollment):
+    _greet(enrollment.user_id, f"completed {enrollment.course.slug} for {enrollment.jp_awarded} JP")
+
+
+def _greet(user_id: int, message: str) -> None:
+    db.session.add(Greeting(user_id=user_id, message=message))
     db.session.commit()

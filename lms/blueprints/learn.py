@@ -1,0 +1,80 @@
+"""Learning a course: resume, lesson pages with previous/next, marking lessons complete."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from lms.forms.courses import EnrolForm
+from lms.registry import lesson_types
+from lms.services import courses, enrollment, progress
+from lms.services.courses import CourseNotFound
+
+bp = Blueprint("learn", __name__, url_prefix="/learn")
+
+
+@bp.get("/<slug>")
+@login_required
+def resume(slug: str):
+    version, mine = _enrolled_or_redirect(slug)
+    lesson = progress.resume_lesson(mine, version, progress.done_keys(mine))
+    return redirect(url_for("learn.lesson", slug=slug, key=lesson.key))
+
+
+@bp.get("/<slug>/<key>")
+@login_required
+def lesson(slug: str, key: str):
+    version, mine = _enrolled_or_redirect(slug)
+    lessons = version.lessons
+    index = next((i for i, item in enumerate(lessons) if item.key == key), None)
+    if index is None:
+        abort(404)
+    current = lessons[index]
+    progress.visit(mine, version, current)
+    done = progress.done_keys(mine)
+    return render_template(
+        "learn/lesson.html", version=version, lesson=current, enrollment=mine, done=done,
+        body=lesson_types().get(current.type).render(current),
+        completion=lesson_types().get(current.type).completion,
+        previous=lessons[index - 1] if index > 0 else None,
+        next=lessons[index + 1] if index + 1 < len(lessons) else None,
+        required_total=sum(1 for item in lessons if item.required),
+        required_done=sum(1 for item in lessons if item.required and item.key in done),
+        form=EnrolForm())
+
+
+@bp.post("/<slug>/<key>/complete")
+@login_required
+def complete(slug: str, key: str):
+    version, mine = _enrolled_or_redirect(slug)
+    if not EnrolForm().validate_on_submit():
+        abort(400)
+    lessons = version.lessons
+    index = next((i for i, item in enumerate(lessons) if item.key == key), None)
+    if index is None:
+        abort(404)
+    was_completed = mine.completed_at is not None
+    progress.complete_lesson(mine, version, lessons[index])
+    if mine.completed_at is not None and not was_completed:
+        flash(_("Congratulations! You completed %(title)s and earned %(jp)s JP.",
+                title=version.title, jp=mine.jp_awarded), "success")
+        return redirect(url_for("dashboard.index"))
+    if index + 1 < len(lessons):
+        return redirect(url_for("learn.lesson", slug=slug, key=lessons[index + 1].key))
+    return redirect(url_for("catalog.course", slug=slug))
+
+
+def _enrolled_or_redirect(slug: str):
+    """The published version and the learner's active enrolment; otherwise send a page
+    visitor to the course page to enrol (a form post gets 403)."""
+    try:
+        version = courses.published_version(slug)
+    except CourseNotFound:
+        abort(404)
+    mine = enrollment.get_enrollment(current_user, version.course)
+    if not enrollment.is_active(mine):
+        if request.method != "GET":
+            abort(403)
+        flash(_("Enrol in the course to open its lessons."), "info")
+        abort(redirect(url_for("catalog.course", slug=slug)))
+    return version, mine

@@ -1,0 +1,77 @@
+"""Enrolments and lesson progress."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lms.database import db
+from lms.models.courses import Course, CourseVersion
+from lms.models.users import User
+
+
+class EnrollmentStatus(str, enum.Enum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    WITHDRAWN = "withdrawn"
+
+
+class EnrollmentSource(str, enum.Enum):
+    SELF = "self"
+    ADMIN = "admin"
+    UNIT = "unit"
+
+
+def _enum(cls):
+    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+
+
+class Enrollment(db.Model):
+    """A learner in a course; one row per (user, course), reused on re-enrolment."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint("user_id", "course_id"),
+        Index("ix_enrollments_course_status", "course_id", "status"),
+        Index("ix_enrollments_user_completed", "user_id", "completed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    status: Mapped[EnrollmentStatus] = mapped_column(_enum(EnrollmentStatus),
+                                                     default=EnrollmentStatus.ACTIVE)
+    source: Mapped[EnrollmentSource] = mapped_column(_enum(EnrollmentSource),
+                                                     default=EnrollmentSource.SELF)
+    enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    enrolled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: Where "continue" takes the learner.
+    last_lesson_key: Mapped[str | None] = mapped_column(String(80))
+    completed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    completed_version_id: Mapped[int | None] = mapped_column(ForeignKey("course_versions.id"),
+                                                             index=True)
+    #: JP credited at completion, frozen so later versions never change a learner's record.
+    jp_awarded: Mapped[int | None] = mapped_column(Integer)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    course: Mapped[Course] = relationship()
+    completed_version: Mapped[CourseVersion | None] = relationship()
+    progress: Mapped[list[LessonProgress]] = relationship(back_populates="enrollment",
+                                                          cascade="all, delete-orphan")
+
+
+class LessonProgress(db.Model):
+    """A lesson (by stable key) completed within an enrolment."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (UniqueConstraint("enrollment_id", "lesson_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"),
+                                               index=True)
+    lesson_key: Mapped[str] = mapped_column(String(80))
+    completed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    enrollment: Mapped[Enrollment] = relationship(back_populates="progress")

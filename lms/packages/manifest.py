@@ -1,0 +1,167 @@
+"""Parse and check a course.yaml manifest into a CourseSpec, collecting every problem."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+FORMAT = "lms-course/1"
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
+LESSON_ID = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,78}[a-z0-9])?$")
+COMPETENCIES = ("teknis", "manajerial", "sosial-kultural")
+LANGUAGES = ("id", "en")
+MAX_JP = 200
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a package: where (file and field or line) and what."""
+
+    file: str
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}: {self.where}: {self.message}" if self.where else f"{self.file}: {self.message}"
+
+
+@dataclass
+class LessonSpec:
+    id: str
+    title: str
+    type: str
+    file: str | None
+    required: bool
+    entry: dict  # the whole manifest entry, for the lesson type's own fields
+
+
+@dataclass
+class SectionSpec:
+    title: str
+    lessons: list[LessonSpec] = field(default_factory=list)
+
+
+@dataclass
+class CourseSpec:
+    slug: str
+    title: str
+    language: str
+    jp: int
+    competency: str
+    summary: str
+    category: str | None
+    cover: str | None
+    sections: list[SectionSpec]
+
+    def lessons(self) -> list[LessonSpec]:
+        return [lesson for section in self.sections for lesson in section.lessons]
+
+
+class _Checker:
+    """Collects problems while reading fields, so one pass reports all of them."""
+
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[Problem] = []
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.append(Problem(self.file, where, message))
+
+    def text(self, data: dict, key: str, where: str, *, required=True, max_len=200) -> str:
+        value = data.get(key)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            if required:
+                self.add(where + key, "required")
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            self.add(where + key, "must be text")
+            return ""
+        value = str(value).strip()
+        if len(value) > max_len:
+            self.add(where + key, f"longer than {max_len} characters")
+        return value
+
+
+def parse_manifest(data, file: str = "course.yaml") -> tuple[CourseSpec | None, list[Problem]]:
+    """Return the spec and every problem found; the spec is None when problems exist."""
+    check = _Checker(file)
+    if not isinstance(data, dict):
+        check.add("", "must be a mapping of fields (format, slug, title, ...)")
+        return None, check.problems
+    if data.get("format") != FORMAT:
+        check.add("format", f"must be {FORMAT!r}")
+    slug = check.text(data, "slug", "", max_len=120)
+    if slug and not SLUG.match(slug):
+        check.add("slug", "use lowercase letters, digits and hyphens")
+    spec = CourseSpec(
+        slug=slug,
+        title=check.text(data, "title", ""),
+        language=_choice(check, data, "language", LANGUAGES, default="id"),
+        jp=_jp(check, data),
+        competency=_choice(check, data, "competency", COMPETENCIES),
+        summary=check.text(data, "summary", "", required=False, max_len=2000),
+        category=check.text(data, "category", "", required=False, max_len=80) or None,
+        cover=check.text(data, "cover", "", required=False, max_len=300) or None,
+        sections=_sections(check, data.get("sections")),
+    )
+    return (None if check.problems else spec), check.problems
+
+
+def _choice(check: _Checker, data: dict, key: str, allowed, default=None) -> str:
+    value = data.get(key, default)
+    if value not in allowed:
+        check.add(key, f"must be one of {', '.join(allowed)}")
+    return value if value in allowed else ""
+
+
+def _jp(check: _Checker, data: dict) -> int:
+    value = data.get("jp")
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_JP:
+        check.add("jp", f"must be a whole number of lesson hours from 0 to {MAX_JP}")
+        return 0
+    return value
+
+
+def _sections(check: _Checker, sections) -> list[SectionSpec]:
+    if not isinstance(sections, list) or not sections:
+        check.add("sections", "needs at least one section")
+        return []
+    seen: dict[str, str] = {}
+    result = []
+    for i, raw in enumerate(sections):
+        where = f"sections[{i}]."
+        if not isinstance(raw, dict):
+            check.add(where.rstrip("."), "must be a mapping with title and lessons")
+            continue
+        section = SectionSpec(title=check.text(raw, "title", where))
+        lessons = raw.get("lessons")
+        if not isinstance(lessons, list) or not lessons:
+            check.add(where + "lessons", "needs at least one lesson")
+            lessons = []
+        for j, entry in enumerate(lessons):
+            lesson = _lesson(check, entry, f"{where}lessons[{j}].", seen)
+            if lesson:
+                section.lessons.append(lesson)
+        result.append(section)
+    return result
+
+
+def _lesson(check: _Checker, entry, where: str, seen: dict[str, str]) -> LessonSpec | None:
+    if not isinstance(entry, dict):
+        check.add(where.rstrip("."), "must be a mapping with id and title")
+        return None
+    lesson_id = check.text(entry, "id", where, max_len=80)
+    if lesson_id and not LESSON_ID.match(lesson_id):
+        check.add(where + "id", "use lowercase letters, digits, '-' and '_'")
+    elif lesson_id in seen:
+        check.add(where + "id", f"{lesson_id!r} is already used at {seen[lesson_id]}")
+    elif lesson_id:
+        seen[lesson_id] = where.rstrip(".")
+    kind = entry.get("type", "markdown")
+    if not isinstance(kind, str) or not kind:
+        check.add(where + "type", "must be a lesson type name")
+        kind = ""
+    file = check.text(entry, "file", where, required=False, max_len=300) or None
+    required = entry.get("required", True)
+    if not isinstance(required, bool):
+        check.add(where + "required", "must be true or false")
+    return LessonSpec(lesson_id, check.text(entry, "title", where), kind, file, required is not False, entry)

@@ -1,0 +1,187 @@
+"""Courses: import a version from a spec, publish it atomically, list and load for learners."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import selectinload
+
+from lms.database import db
+from lms.errors import LmsError
+from lms.models import (Category, Competency, Course, CourseVersion, Lesson, Section,
+                        VersionStatus)
+from lms.packages.manifest import CourseSpec, Problem
+from lms.registry import lesson_types
+
+
+class PackageInvalid(LmsError):
+    """A course package or spec that cannot be imported; `problems` lists every reason."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+class CourseNotFound(LmsError):
+    """No published course with that slug."""
+
+
+# ------------------------------------------------------------------ import and publish
+
+
+def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
+    """Create the next draft version of the course `spec.slug` (the course too, if new).
+
+    Every lesson is validated by its type first; nothing is written if anything is wrong.
+    """
+    problems = _lesson_problems(spec, bodies)
+    if problems:
+        raise PackageInvalid(problems)
+    course = db.session.scalar(select(Course).where(Course.slug == spec.slug)) or Course(slug=spec.slug)
+    number = 1 + (db.session.scalar(select(func.max(CourseVersion.number))
+                                    .where(CourseVersion.course_id == course.id)) or 0) if course.id else 1
+    version = CourseVersion(course=course, number=number, title=spec.title, summary=spec.summary,
+                            language=spec.language, jp=spec.jp, competency=Competency(spec.competency),
+                            category=_category(spec.category), cover_image=spec.cover)
+    position = 0
+    for s_index, section_spec in enumerate(spec.sections):
+        section = Section(version=version, position=s_index, title=section_spec.title)
+        for lesson_spec in section_spec.lessons:
+            lesson_type = lesson_types().get(lesson_spec.type)
+            prepared = lesson_type.prepare(lesson_spec.entry, bodies.get(lesson_spec.file or ""))
+            db.session.add(Lesson(version=version, section=section, key=lesson_spec.id,
+                                  position=position, title=lesson_spec.title, type=lesson_spec.type,
+                                  required=lesson_spec.required, data=prepared.data,
+                                  source=prepared.source, body_html=prepared.body_html))
+            position += 1
+    db.session.add(version)
+    db.session.commit()
+    return version
+
+
+def _lesson_problems(spec: CourseSpec, bodies: dict[str, str]) -> list[Problem]:
+    registry = lesson_types()
+    problems = []
+    for s_index, section in enumerate(spec.sections):
+        for l_index, lesson in enumerate(section.lessons):
+            where = f"sections[{s_index}].lessons[{l_index}]"
+            if lesson.type not in registry:
+                problems.append(Problem("course.yaml", f"{where}.type",
+                                        f"unknown lesson type {lesson.type!r}; known: {', '.join(registry.keys())}"))
+                continue
+            lesson_type = registry.get(lesson.type)
+            if lesson_type.needs_body and (not lesson.file or lesson.file not in bodies):
+                problems.append(Problem("course.yaml", f"{where}.file", "a file with the lesson text is required"))
+            problems += [Problem("course.yaml", where, message) for message in lesson_type.validate(lesson.entry)]
+    return problems
+
+
+def _category(slug: str | None) -> Category | None:
+    """Return the category with this slug, creating it (named after the slug) if new."""
+    if not slug:
+        return None
+    category = db.session.scalar(select(Category).where(Category.slug == slug))
+    if category is None:
+        category = Category(slug=slug, name=slug.replace("-", " ").capitalize())
+        db.session.add(category)
+    return category
+
+
+def publish(version: CourseVersion) -> None:
+    """Make `version` the one learners see, superseding the previous one, in one transaction."""
+    db.session.execute(
+        update(CourseVersion)
+        .where(CourseVersion.course_id == version.course_id,
+               CourseVersion.status == VersionStatus.PUBLISHED, CourseVersion.id != version.id)
+        .values(status=VersionStatus.SUPERSEDED))
+    version.status = VersionStatus.PUBLISHED
+    version.published_at = dt.datetime.now(dt.timezone.utc)
+    db.session.commit()
+
+
+def set_prerequisites(course: Course, required: list[Course]) -> None:
+    if course in required:
+        raise LmsError("a course cannot require itself")
+    course.prerequisites = list(required)
+    db.session.commit()
+
+
+# ------------------------------------------------------------------------ reading
+
+
+def published_version(slug: str, *, with_lessons: bool = True) -> CourseVersion:
+    """The published version of a course with its course, sections and lessons (3 queries)."""
+    query = (select(CourseVersion).join(Course)
+             .where(Course.slug == slug, CourseVersion.status == VersionStatus.PUBLISHED))
+    if with_lessons:
+        query = query.options(selectinload(CourseVersion.sections).selectinload(Section.lessons))
+    version = db.session.scalar(query.options(selectinload(CourseVersion.course),
+                                              selectinload(CourseVersion.category)))
+    if version is None:
+        raise CourseNotFound(slug)
+    return version
+
+
+@dataclass
+class CatalogFilters:
+    """What a learner can filter the catalog by; empty means "any"."""
+
+    q: str = ""
+    competency: str = ""
+    category: str = ""
+    language: str = ""
+    jp_min: int | None = None
+    jp_max: int | None = None
+
+
+@dataclass
+class Page:
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def catalog(filters: CatalogFilters, page: int = 1, per_page: int = 12) -> Page:
+    """Published courses matching the filters, newest first: two queries whatever the size."""
+    query = _catalog_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = min(max(page, 1), max(1, -(-total // per_page)))
+    rows = db.session.scalars(
+        query.options(selectinload(CourseVersion.course), selectinload(CourseVersion.category))
+        .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(rows, total, page, per_page)
+
+
+def _catalog_query(filters: CatalogFilters):
+    query = select(CourseVersion).where(CourseVersion.status == VersionStatus.PUBLISHED)
+    if filters.q:
+        pattern = f"%{_escape_like(filters.q.strip())}%"
+        query = query.where(or_(CourseVersion.title.ilike(pattern, escape="\\"),
+                                CourseVersion.summary.ilike(pattern, escape="\\")))
+    if filters.competency:
+        query = query.where(CourseVersion.competency == filters.competency)
+    if filters.language:
+        query = query.where(CourseVersion.language == filters.language)
+    if filters.category:
+        query = query.join(Category).where(Category.slug == filters.category)
+    if filters.jp_min is not None:
+        query = query.where(CourseVersion.jp >= filters.jp_min)
+    if filters.jp_max is not None:
+        query = query.where(CourseVersion.jp <= filters.jp_max)
+    return query
+
+
+def _escape_like(text: str) -> str:
+    """Make %, _ and \\ in a search literal, so a search for "50%" means 50%."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def categories() -> list[Category]:
+    return list(db.session.scalars(select(Category).order_by(Category.name)))

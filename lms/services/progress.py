@@ -1,0 +1,124 @@
+"""Progress through a course: visiting and completing lessons, and completing the course."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from flask import current_app
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from lms import events
+from lms.completion import CompletionState
+from lms.database import db
+from lms.lessons import Completion
+from lms.models import (CourseVersion, Enrollment, EnrollmentStatus, Lesson, LessonProgress,
+                        VersionStatus)
+from lms.registry import completion_rules, lesson_types
+
+log = logging.getLogger(__name__)
+
+
+def done_keys(enrollment: Enrollment) -> frozenset[str]:
+    return frozenset(db.session.scalars(
+        select(LessonProgress.lesson_key).where(LessonProgress.enrollment_id == enrollment.id)))
+
+
+def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> None:
+    """Remember where the learner is; lessons of a "view" type complete on opening."""
+    enrollment.last_lesson_key = lesson.key
+    if lesson_types().get(lesson.type).completion == Completion.VIEW:
+        complete_lesson(enrollment, version, lesson)
+    else:
+        db.session.commit()
+
+
+def complete_lesson(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> bool:
+    """Record the lesson as done (once, even under double clicks) and complete the course
+    when every rule is met. Returns True if this call recorded it."""
+    progress_id = _insert_ignore(enrollment.id, lesson.key)
+    if progress_id is not None:
+        events.enqueue("lesson_completed", progress=db.session.get(LessonProgress, progress_id))
+    evaluate(enrollment, version)
+    events.commit()
+    return progress_id is not None
+
+
+def _insert_ignore(enrollment_id: int, key: str) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, or None if it existed.
+
+    Concurrent requests can neither duplicate the row nor fail on the unique constraint.
+    """
+    dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
+    return db.session.scalar(
+        dialect.insert(LessonProgress)
+        .values(enrollment_id=enrollment_id, lesson_key=key,
+                completed_at=dt.datetime.now(dt.timezone.utc))
+        .on_conflict_do_nothing(index_elements=["enrollment_id", "lesson_key"])
+        .returning(LessonProgress.id))
+
+
+def evaluate(enrollment: Enrollment, version: CourseVersion) -> bool:
+    """Complete the enrolment if every completion rule is met; exactly once (guarded UPDATE)."""
+    if enrollment.completed_at is not None:
+        return False
+    state = CompletionState(enrollment, version, done_keys(enrollment))
+    if not all(_rule_met(rule, state) for rule in completion_rules().values()):
+        return False
+    now = dt.datetime.now(dt.timezone.utc)
+    won = db.session.scalar(
+        update(Enrollment)
+        .where(Enrollment.id == enrollment.id, Enrollment.completed_at.is_(None))
+        .values(status=EnrollmentStatus.COMPLETED, completed_at=now,
+                completed_version_id=version.id, jp_awarded=version.jp)
+        .returning(Enrollment.id)
+        .execution_options(synchronize_session=False))
+    if won is None:
+        return False  # a concurrent request completed it first
+    db.session.refresh(enrollment)
+    events.enqueue("course_completed", enrollment=enrollment)
+    return True
+
+
+def _rule_met(rule, state: CompletionState) -> bool:
+    """A rule that raises counts as not met: completion is never granted by accident."""
+    try:
+        return bool(rule.is_met(state))
+    except Exception:
+        log.exception("completion rule %s failed", rule.key)
+        if current_app.config["PLUGIN_ERRORS"] == "raise":
+            raise
+        return False
+
+
+def progress_by_enrollment(enrollments: list[Enrollment]) -> dict[int, tuple[int, int]]:
+    """{enrollment id: (required lessons done, required lessons)} in two queries."""
+    if not enrollments:
+        return {}
+    course_ids = {e.course_id for e in enrollments}
+    totals = dict(db.session.execute(
+        select(CourseVersion.course_id, func.count(Lesson.id))
+        .join(Lesson, Lesson.version_id == CourseVersion.id)
+        .where(CourseVersion.course_id.in_(course_ids), CourseVersion.status == VersionStatus.PUBLISHED,
+               Lesson.required.is_(True))
+        .group_by(CourseVersion.course_id)).all())
+    done = dict(db.session.execute(
+        select(LessonProgress.enrollment_id, func.count(LessonProgress.id))
+        .join(Enrollment, Enrollment.id == LessonProgress.enrollment_id)
+        .join(CourseVersion, and_(CourseVersion.course_id == Enrollment.course_id,
+                                  CourseVersion.status == VersionStatus.PUBLISHED))
+        .join(Lesson, and_(Lesson.version_id == CourseVersion.id, Lesson.key == LessonProgress.lesson_key,
+                           Lesson.required.is_(True)))
+        .where(LessonProgress.enrollment_id.in_([e.id for e in enrollments]))
+        .group_by(LessonProgress.enrollment_id)).all())
+    return {e.id: (done.get(e.id, 0), totals.get(e.course_id, 0)) for e in enrollments}
+
+
+def resume_lesson(enrollment: Enrollment | None, version: CourseVersion, keys: frozenset[str]) -> Lesson:
+    """Where "continue" goes: the last lesson visited if it still exists, else the first not done."""
+    lessons = version.lessons
+    if enrollment is not None and enrollment.last_lesson_key:
+        for lesson in lessons:
+            if lesson.key == enrollment.last_lesson_key:
+                return lesson
+    return next((lesson for lesson in lessons if lesson.key not in keys), lessons[0])
