@@ -22,7 +22,9 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+#: expire_on_commit=False: a request that commits (e.g. recording a lesson visit) keeps the
+#: rows it already loaded instead of reloading each one on the next attribute access.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def init_app(app: Flask) -> None:

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lms.database import db
 from lms.errors import LmsError
@@ -116,8 +116,8 @@ def published_version(slug: str, *, with_lessons: bool = True) -> CourseVersion:
              .where(Course.slug == slug, CourseVersion.status == VersionStatus.PUBLISHED))
     if with_lessons:
         query = query.options(selectinload(CourseVersion.sections).selectinload(Section.lessons))
-    version = db.session.scalar(query.options(selectinload(CourseVersion.course),
-                                              selectinload(CourseVersion.category)))
+    version = db.session.scalar(query.options(joinedload(CourseVersion.course),
+                                              joinedload(CourseVersion.category)))
     if version is None:
         raise CourseNotFound(slug)
     return version
@@ -153,7 +153,7 @@ def catalog(filters: CatalogFilters, page: int = 1, per_page: int = 12) -> Page:
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
     page = min(max(page, 1), max(1, -(-total // per_page)))
     rows = db.session.scalars(
-        query.options(selectinload(CourseVersion.course), selectinload(CourseVersion.category))
+        query.options(joinedload(CourseVersion.course), joinedload(CourseVersion.category))
         .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())
         .limit(per_page).offset((page - 1) * per_page)).all()
     return Page(rows, total, page, per_page)
