@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData, event
+from sqlalchemy import Enum, MetaData, event
 from sqlalchemy.orm import DeclarativeBase
 
 #: Deterministic constraint names so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -24,6 +24,12 @@ class Base(DeclarativeBase):
 
 #: expire_on_commit=False: a request that commits (e.g. recording a lesson visit) keeps the
 #: rows it already loaded instead of reloading each one on the next attribute access.
+def str_enum(enum_class, length: int = 20) -> Enum:
+    """A Python Enum stored as its string values in a VARCHAR (portable, no native type)."""
+    return Enum(enum_class, native_enum=False, length=length,
+                values_callable=lambda members: [m.value for m in members])
+
+
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 

@@ -9,15 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import (JSON, Boolean, Column, DateTime, Enum, ForeignKey, Index, Integer, String,
+from sqlalchemy import (JSON, Boolean, Column, DateTime, ForeignKey, Index, Integer, String,
                         Table, Text, UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import db
+from lms.database import db, str_enum
 
-
-def _enum(cls, length=20):
-    return Enum(cls, native_enum=False, length=length, values_callable=lambda e: [m.value for m in e])
 
 
 class Competency(str, enum.Enum):
@@ -89,13 +86,13 @@ class CourseVersion(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id", ondelete="CASCADE"), index=True)
     number: Mapped[int] = mapped_column(Integer)
-    status: Mapped[VersionStatus] = mapped_column(_enum(VersionStatus), default=VersionStatus.DRAFT)
+    status: Mapped[VersionStatus] = mapped_column(str_enum(VersionStatus), default=VersionStatus.DRAFT)
     title: Mapped[str] = mapped_column(String(200))
     summary: Mapped[str] = mapped_column(Text, default="")
     language: Mapped[str] = mapped_column(String(8), default="id")
     #: Jam pelajaran credited on completion (whole hours of 45 minutes).
     jp: Mapped[int] = mapped_column(Integer, default=0, index=True)
-    competency: Mapped[Competency] = mapped_column(_enum(Competency))
+    competency: Mapped[Competency] = mapped_column(str_enum(Competency))
     category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
     cover_image: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

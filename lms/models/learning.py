@@ -4,10 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import DateTime, Enum, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import db
+from lms.database import db, str_enum
 from lms.models.courses import Course, CourseVersion
 from lms.models.users import User
 
@@ -24,9 +24,6 @@ class EnrollmentSource(str, enum.Enum):
     UNIT = "unit"
 
 
-def _enum(cls):
-    return Enum(cls, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
-
 
 class Enrollment(db.Model):
     """A learner in a course; one row per (user, course), reused on re-enrolment."""
@@ -41,9 +38,9 @@ class Enrollment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
-    status: Mapped[EnrollmentStatus] = mapped_column(_enum(EnrollmentStatus),
+    status: Mapped[EnrollmentStatus] = mapped_column(str_enum(EnrollmentStatus),
                                                      default=EnrollmentStatus.ACTIVE)
-    source: Mapped[EnrollmentSource] = mapped_column(_enum(EnrollmentSource),
+    source: Mapped[EnrollmentSource] = mapped_column(str_enum(EnrollmentSource),
                                                      default=EnrollmentSource.SELF)
     enrolled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     enrolled_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import db
+from lms.database import db, str_enum
 
 #: Digits per id in a materialised path; keeps lexical order equal to tree order.
 PATH_WIDTH = 8
@@ -26,8 +26,7 @@ class Unit(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
-    kind: Mapped[UnitKind] = mapped_column(
-        Enum(UnitKind, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]))
+    kind: Mapped[UnitKind] = mapped_column(str_enum(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     #: "00000001/00000007/": ancestors' ids then our own; set by services.orgs.
     path: Mapped[str] = mapped_column(String(400), index=True, default="")

@@ -5,10 +5,10 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, Enum, ForeignKey, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lms.database import db
+from lms.database import db, str_enum
 from lms.models.orgs import Unit
 
 
@@ -31,9 +31,7 @@ class User(UserMixin, db.Model):
     #: 18-digit NIP; empty for accounts that are not ASN (e.g. an external author).
     nip: Mapped[str | None] = mapped_column(String(18), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e]),
-        default=Role.LEARNER, index=True)
+    role: Mapped[Role] = mapped_column(str_enum(Role), default=Role.LEARNER, index=True)
     golongan: Mapped[str | None] = mapped_column(String(20))
     jabatan: Mapped[str | None] = mapped_column(String(200))
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
