@@ -39,6 +39,10 @@ class Config:
     PLUGIN_OBJECTS: dict = {}
 
     ALLOW_REGISTRATION = True
+    #: Seconds after a quiz's time limit during which answers are still accepted (slow networks).
+    QUIZ_GRACE_SECONDS = 60
+    #: Seconds between the attempt page's automatic saves.
+    QUIZ_AUTOSAVE_SECONDS = 20
     #: Jam pelajaran each ASN must earn per year (competency development obligation).
     JP_TARGET = 20
     PASSWORD_MIN_LENGTH = 8

@@ -17,7 +17,7 @@ from lms.plugins import PluginHost
 def init_app(app: Flask, host: PluginHost) -> None:
     """Build a fresh `lms` group for this app so plugin commands never leak between apps."""
     group = AppGroup("lms", help="ASN LMS administration.")
-    for command in (create_admin, plugins, seed_demo):
+    for command in (create_admin, plugins, seed_demo, close_overdue_attempts):
         group.add_command(command)
     host.call("register_commands", cli=group)
     app.cli.add_command(group)
@@ -79,3 +79,13 @@ def seed_demo() -> None:
             click.echo(line)
     except LmsError as exc:
         fail(explain(exc))
+
+
+@click.command("close-overdue-attempts")
+@with_appcontext
+def close_overdue_attempts() -> None:
+    """Grade quiz attempts left open past their time limit (run every minute from cron)."""
+    from lms.services import attempts
+
+    closed = attempts.close_overdue()
+    click.echo(f"{closed} overdue attempt(s) closed")

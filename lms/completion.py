@@ -15,6 +15,8 @@ class CompletionState:
     enrollment: object  # lms.models.Enrollment
     version: object  # lms.models.CourseVersion (published, lessons loaded)
     done_keys: frozenset[str]
+    #: Keys of the course's quizzes this learner has passed (by the quiz's grading method).
+    passed_quizzes: frozenset[str] = frozenset()
 
 
 class CompletionRule:
@@ -38,3 +40,15 @@ class RequiredLessons(CompletionRule):
     def is_met(self, state: CompletionState) -> bool:
         required = {lesson.key for lesson in state.version.lessons if lesson.required}
         return required <= state.done_keys
+
+
+class RequiredQuizzes(CompletionRule):
+    """Every quiz marked required in the published version is passed."""
+
+    key = "required_quizzes"
+    label = "All required quizzes passed"
+
+    def is_met(self, state: CompletionState) -> bool:
+        from lms.services.quizzes import required_quiz_keys
+
+        return required_quiz_keys(state.version) <= state.passed_quizzes

@@ -22,11 +22,14 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_SCHEMES = {"http", "https", "mailto"}
 MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
+#: Table column alignment as the allowed `align` attribute (the default, style=, is stripped).
+MARKDOWN_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
 
 
 def render_markdown(source: str) -> str:
     """Render Markdown to sanitised HTML; raw HTML in the source goes through the same filter."""
-    html = md.markdown(source or "", extensions=MARKDOWN_EXTENSIONS, output_format="html")
+    html = md.markdown(source or "", extensions=MARKDOWN_EXTENSIONS,
+                       extension_configs=MARKDOWN_CONFIGS, output_format="html")
     return sanitize_html(html)
 
 

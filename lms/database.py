@@ -40,12 +40,15 @@ def init_app(app: Flask) -> None:
         busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas(busy_ms))
+            event.listen(db.engine, "begin", _begin_immediate)
 
 
 def _sqlite_pragmas(busy_ms: int):
     """Return a connect listener: enforce foreign keys, WAL journal, wait when busy."""
 
     def on_connect(dbapi_connection, _record) -> None:
+        # We emit BEGIN ourselves (below); the driver's own transaction handling would not.
+        dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
@@ -53,3 +56,14 @@ def _sqlite_pragmas(busy_ms: int):
         cursor.close()
 
     return on_connect
+
+
+def _begin_immediate(conn) -> None:
+    """Take SQLite's write lock when a transaction starts.
+
+    In WAL mode a transaction that has read and then writes fails at once ("database is
+    locked") if another writer committed meanwhile; busy_timeout cannot help. Taking the
+    lock up front makes concurrent requests wait their turn instead. Requests are short,
+    and SQLite serialises writers anyway.
+    """
+    conn.exec_driver_sql("BEGIN IMMEDIATE")

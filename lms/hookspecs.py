@@ -29,7 +29,7 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: Hooks called after commit through PluginHost.notify; each implementation is isolated.
 REACT_HOOKS = frozenset({"user_registered", "learner_enrolled", "lesson_completed",
-                         "course_completed"})
+                         "quiz_graded", "course_completed"})
 #: Hooks called per request through PluginHost.collect; each implementation is isolated.
 PER_REQUEST_HOOKS = frozenset({"nav_items"})
 
@@ -144,6 +144,27 @@ def register_lesson_types():
 
 
 @hookspec
+def register_question_types():
+    """Contribute question types (the values of ``"type"`` in question definitions).
+
+    **Called:** once per app, at startup; the results fill the question-type registry.
+
+    **Return:** a list of ``lms.plugin.QuestionType`` instances with a unique ``key``.
+    ``validate(definition)`` checks a definition; ``render(definition, name, response, rng)``
+    draws the answer inputs without revealing the answer; ``parse_response(definition,
+    form, name)`` reads a submitted form defensively; ``grade(definition, response)``
+    returns ``Grade(fraction 0..1 or None for manual grading, feedback)``;
+    ``correct_response`` and ``describe_answer`` serve review pages and tests. See
+    docs/questions.md for the core types' definitions.
+
+    **Errors:** a key already taken, or a failing implementation, refuses the plugin. A
+    grader that raises while grading scores that response 0 and is logged.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
 def register_completion_rules():
     """Contribute rules a course's completion must satisfy, beside "all required lessons".
 
@@ -251,6 +272,24 @@ def lesson_completed(progress):
     **Return:** ignored.
 
     **Errors:** isolated and logged; the progress is kept.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def quiz_graded(attempt):
+    """React to a quiz attempt being graded (on submission, at its deadline, or when an
+    author finishes grading its essays).
+
+    **Called:** after the graded attempt is committed; exactly once per attempt.
+
+    :param attempt: the ``Attempt`` (``.score`` 0-100, ``.passed``, ``.quiz``, ``.user``,
+        ``.finished_by`` "submitted" or "expired").
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the grade is kept.
 
     **Since:** 1.0
     """

@@ -11,9 +11,10 @@ from lms.completion import CompletionRule, CompletionState
 from lms.database import db
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
 from lms.lessons import Completion, LessonType, PreparedLesson
+from lms.questions import Grade, QuestionType, clamp
 
-__all__ = ["LMS_PLUGIN_API", "Completion", "CompletionRule", "CompletionState", "Denial",
-           "LessonType", "NavItem", "PreparedLesson", "db", "hookimpl"]
+__all__ = ["LMS_PLUGIN_API", "Completion", "CompletionRule", "CompletionState", "Denial", "Grade",
+           "LessonType", "NavItem", "PreparedLesson", "QuestionType", "clamp", "db", "hookimpl"]
 
 
 @dataclass(frozen=True)

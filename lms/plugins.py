@@ -16,7 +16,8 @@ log = logging.getLogger(__name__)
 #: Entry point group third-party plugins register under.
 ENTRY_POINT_GROUP = "lms.plugins"
 #: Core features shipped as internal plugins on the same manager.
-BUILTIN_PLUGINS = ("lms.builtin.nav", "lms.builtin.lesson_types", "lms.builtin.completion")
+BUILTIN_PLUGINS = ("lms.builtin.nav", "lms.builtin.lesson_types", "lms.builtin.question_types",
+                   "lms.builtin.completion")
 
 
 @dataclass

@@ -24,7 +24,8 @@ class Registry(Generic[T]):
         self._owners: dict[str, str] = {}
 
     def build(self, host: PluginHost) -> Registry[T]:
-        for plugin, items in host.contributions(self.hook):
+        # Registration order (builtins first): the plugin that comes second is the one refused.
+        for plugin, items in reversed(host.contributions(self.hook)):
             problem = self._check(plugin, items or [])
             if problem:
                 host.refuse_registered(plugin, problem)
@@ -35,12 +36,16 @@ class Registry(Generic[T]):
         return self
 
     def _check(self, plugin: str, items: list) -> str | None:
+        seen: set[str] = set()
         for item in items:
             key = getattr(item, "key", "")
             if not isinstance(key, str) or not key:
                 return f"{self.hook} returned a {self.kind} without a key: {item!r}"
             if key in self._owners:
                 return f"{self.kind} {key!r} is already registered by {self._owners[key]}"
+            if key in seen:
+                return f"{self.hook} returned the {self.kind} {key!r} twice"
+            seen.add(key)
         return None
 
     def get(self, key: str) -> T:
@@ -68,6 +73,7 @@ def init_app(app: Flask, host: PluginHost) -> None:
     app.extensions["lms_registries"] = {
         "lesson_types": Registry("lesson type", "register_lesson_types").build(host),
         "completion_rules": Registry("completion rule", "register_completion_rules").build(host),
+        "question_types": Registry("question type", "register_question_types").build(host),
     }
 
 
@@ -77,3 +83,7 @@ def lesson_types() -> Registry:
 
 def completion_rules() -> Registry:
     return current_app.extensions["lms_registries"]["completion_rules"]
+
+
+def question_types() -> Registry:
+    return current_app.extensions["lms_registries"]["question_types"]

@@ -253,8 +253,10 @@ class FactoryCourse:
 def course_manifest(slug: str = "kursus-uji", *, title: str | None = None, lessons: int = 3,
                     jp: int = 2, competency: str = "teknis", category: str | None = None,
                     language: str = "id", summary: str = "", optional: tuple[str, ...] = (),
-                    extra_lessons: list[dict] | None = None) -> tuple[dict, dict[str, str]]:
-    """A course.yaml mapping and lesson bodies: one section, `lessons` markdown lessons."""
+                    extra_lessons: list[dict] | None = None, questions: list[dict] | None = None,
+                    quiz: dict | None = None) -> tuple[dict, dict[str, str]]:
+    """A course.yaml mapping and file bodies: one section of `lessons` markdown lessons,
+    and, with `questions` (definitions), a quiz "kuis" with the `quiz` settings."""
     entries, bodies = [], {}
     for n in range(1, lessons + 1):
         key = f"pelajaran-{n}"
@@ -265,6 +267,12 @@ def course_manifest(slug: str = "kursus-uji", *, title: str | None = None, lesso
     manifest = {"format": "lms-course/1", "slug": slug, "title": title or f"Kursus {slug}",
                 "language": language, "jp": jp, "competency": competency, "summary": summary,
                 "sections": [{"title": "Bagian utama", "lessons": entries}]}
+    if questions is not None:
+        import yaml
+
+        bodies["quizzes/kuis.yaml"] = yaml.safe_dump(questions, allow_unicode=True, sort_keys=False)
+        manifest["sections"][0]["quiz"] = {"id": "kuis", "title": "Kuis", "file": "quizzes/kuis.yaml",
+                                           **(quiz or {})}
     if category:
         manifest["category"] = category
     return manifest, bodies
@@ -336,6 +344,10 @@ class EventRecorder:
     @hookimpl
     def lesson_completed(self, progress):
         self._record("lesson_completed", progress=progress)
+
+    @hookimpl
+    def quiz_graded(self, attempt):
+        self._record("quiz_graded", attempt=attempt)
 
     @hookimpl
     def course_completed(self, enrollment):

@@ -127,6 +127,40 @@ def test_hook_check_enrollment(example_app, lms_client, lms_auth, lms_user, lms_
     assert lms_client.get("/learn/tutup").status_code == 302  # still not enrolled
 
 
+YESNO = [{"id": "tanya-1", "type": "example-yesno", "text": "Apakah disposisi dicatat?", "answer": "ya"},
+         {"id": "tanya-2", "type": "single", "text": "Surat masuk dicatat di?",
+          "options": [{"id": "a", "text": "Agenda", "fraction": 1}, {"id": "b", "text": "Arsip", "fraction": 0}]}]
+
+
+def take_quiz(client, slug: str, answers: dict) -> str:
+    """Start the course's quiz, post `answers`, return the review page."""
+    client.submit(f"/courses/{slug}/enrol", form_page=f"/courses/{slug}")
+    started = client.submit(f"/learn/{slug}/quiz/kuis/start", form_page=f"/learn/{slug}/quiz/kuis")
+    attempt_page = started.location
+    client.submit(attempt_page + "/submit", answers, form_page=attempt_page)
+    return client.get(attempt_page + "/review").get_data(as_text=True)
+
+
+def test_hook_register_question_types(example_app, lms_client, lms_auth, lms_user, lms_course):
+    lms_course("yesno", lessons=1, questions=YESNO)
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/yesno/enrol", form_page="/courses/yesno")
+    page = lms_client.get(lms_client.submit("/learn/yesno/quiz/kuis/start",
+                                            form_page="/learn/yesno/quiz/kuis").location).get_data(as_text=True)
+    assert 'type="radio" name="q0" value="ya"' in page
+    review = lms_client.get(lms_client.submit(
+        "/learn/yesno/quiz/kuis/start", form_page="/learn/yesno/quiz/kuis").location).get_data(as_text=True)
+    assert review == page  # the same open attempt, same order
+
+
+def test_hook_quiz_graded(example_app, lms_client, lms_auth, lms_user, lms_course):
+    lms_course("dinilai", lessons=1, questions=YESNO)
+    lms_auth.login(lms_user())
+    review = take_quiz(lms_client, "dinilai", {"q0": "ya", "q1": "b"})
+    assert "50%" in review
+    assert greetings(example_app)[-1] == "quiz kuis scored 50"
+
+
 def test_hook_learner_enrolled(example_app, lms_client, lms_auth, lms_user, lms_course):
     lms_course("masuk")
     lms_auth.login(lms_user())

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.forms.courses import CatalogFilterForm, EnrolForm
-from lms.services import courses, enrollment, progress
+from lms.services import courses, enrollment, progress, quizzes
 from lms.services.courses import CatalogFilters, CourseNotFound
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses")
@@ -30,9 +30,13 @@ def course(slug: str):
     denial = None
     if current_user.is_authenticated and not enrollment.is_active(mine):
         denial = enrollment.denial_for(current_user, version.course)
+    section_quizzes = quizzes.by_section(version)
+    scores = quizzes.best_scores(current_user.id, version.course_id,
+                                 [q for qs in section_quizzes.values() for q in qs]) if mine else {}
     return render_template("catalog/course.html", version=version, course=version.course,
                            enrollment=mine, active=enrollment.is_active(mine), done=keys,
-                           denial=denial, form=EnrolForm())
+                           denial=denial, form=EnrolForm(), section_quizzes=section_quizzes,
+                           scores=scores)
 
 
 @bp.post("/<slug>/enrol")

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.forms.courses import EnrolForm
 from lms.registry import lesson_types
-from lms.services import courses, enrollment, progress
+from lms.services import courses, enrollment, progress, quizzes
 from lms.services.courses import CourseNotFound
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -32,6 +32,8 @@ def lesson(slug: str, key: str):
     current = lessons[index]
     progress.visit(mine, version, current)
     done = progress.done_keys(mine)
+    last_in_section = index + 1 == len(lessons) or lessons[index + 1].section_id != current.section_id
+    section_quizzes = quizzes.by_section(version).get(current.section_id, []) if last_in_section else []
     return render_template(
         "learn/lesson.html", version=version, lesson=current, enrollment=mine, done=done,
         body=lesson_types().get(current.type).render(current),
@@ -40,7 +42,7 @@ def lesson(slug: str, key: str):
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
         required_total=sum(1 for item in lessons if item.required),
         required_done=sum(1 for item in lessons if item.required and item.key in done),
-        form=EnrolForm())
+        section_quizzes=section_quizzes, form=EnrolForm())
 
 
 @bp.post("/<slug>/<key>/complete")

@@ -1,7 +1,7 @@
 """Core completion rule and enrolment check, registered through the public hooks."""
 from __future__ import annotations
 
-from lms.completion import RequiredLessons
+from lms.completion import RequiredLessons, RequiredQuizzes
 from flask_babel import lazy_gettext as _l
 
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
@@ -12,7 +12,7 @@ lms_api = LMS_PLUGIN_API
 
 @hookimpl
 def register_completion_rules():
-    return [RequiredLessons()]
+    return [RequiredLessons(), RequiredQuizzes()]
 
 
 @hookimpl

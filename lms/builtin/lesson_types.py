@@ -34,14 +34,14 @@ class VideoLesson(LessonType):
 
     def validate(self, entry):
         problems = require_url(entry)
-        if not problems and youtube_id(entry["url"]) is None \
-                and not urlsplit(entry["url"]).path.lower().endswith(VIDEO_EXTENSIONS):
+        if not problems and youtube_id(entry["url"].strip()) is None \
+                and not urlsplit(entry["url"].strip()).path.lower().endswith(VIDEO_EXTENSIONS):
             problems.append("url: must be a YouTube link or a video file (.mp4, .webm, .ogg)")
         return problems
 
     def prepare(self, entry, body):
         return PreparedLesson(data={"url": entry["url"].strip(),
-                                    "description": str(entry.get("description", ""))})
+                                    "description": str(entry.get("description") or "")})
 
     def render(self, lesson):
         url = lesson.data["url"]
@@ -66,9 +66,9 @@ class FileLesson(LessonType):
         return require_url(entry)
 
     def prepare(self, entry, body):
-        name = str(entry.get("filename") or urlsplit(entry["url"]).path.rsplit("/", 1)[-1])
+        name = str(entry.get("filename") or urlsplit(entry["url"].strip()).path.rsplit("/", 1)[-1])
         return PreparedLesson(data={"url": entry["url"].strip(), "filename": name,
-                                    "description": str(entry.get("description", ""))})
+                                    "description": str(entry.get("description") or "")})
 
     def render(self, lesson):
         return _description(lesson) + Markup(
@@ -87,7 +87,7 @@ class LinkLesson(LessonType):
 
     def prepare(self, entry, body):
         return PreparedLesson(data={"url": entry["url"].strip(),
-                                    "description": str(entry.get("description", ""))})
+                                    "description": str(entry.get("description") or "")})
 
     def render(self, lesson):
         return _description(lesson) + Markup(

@@ -16,4 +16,6 @@ def nav_items(user):
     if user.is_authenticated:
         items.append(NavItem(_l("My learning"), "dashboard.index", weight=30))
         items.append(NavItem(_l("Profile"), "profile.edit", weight=80))
+    if user.has_role("author"):
+        items.append(NavItem(_l("Authoring"), "author.index", weight=60))
     return items

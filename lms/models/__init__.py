@@ -1,12 +1,14 @@
 """All core models, imported here so Alembic and create_all see every table."""
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
-                                VersionStatus, course_prerequisites)
+                                VersionStatus, course_authors, course_prerequisites)
 from lms.models.learning import Enrollment, EnrollmentSource, EnrollmentStatus, LessonProgress
 from lms.models.orgs import Unit, UnitKind
+from lms.models.quizzes import (Attempt, AttemptQuestion, AttemptState, GradingMethod, Question,
+                                Quiz)
 from lms.models.users import AnonymousUser, Role, User
 
 __all__ = [
-    "AnonymousUser", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
+    "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",
-    "UnitKind", "User", "VersionStatus", "course_prerequisites",
+    "UnitKind", "User", "VersionStatus", "course_authors", "course_prerequisites",
 ]

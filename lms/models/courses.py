@@ -39,6 +39,14 @@ course_prerequisites = Table(
 )
 
 
+#: Who may author a course (besides admins): its owner and co-authors.
+course_authors = Table(
+    "course_authors", db.metadata,
+    Column("course_id", ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
 class Category(db.Model):
     __tablename__ = "categories"
 
@@ -61,6 +69,7 @@ class Course(db.Model):
 
     versions: Mapped[list[CourseVersion]] = relationship(
         back_populates="course", order_by="CourseVersion.number", cascade="all, delete-orphan")
+    authors: Mapped[list["User"]] = relationship(secondary=course_authors)  # noqa: F821
     prerequisites: Mapped[list[Course]] = relationship(
         secondary=course_prerequisites,
         primaryjoin=lambda: Course.id == course_prerequisites.c.course_id,

@@ -21,11 +21,12 @@ def read_directory(root: Path) -> tuple[CourseSpec | None, dict[str, str], list[
     if spec is None:
         return None, {}, problems
     bodies: dict[str, str] = {}
-    for lesson in spec.lessons():
-        if lesson.file:
-            path = (root / lesson.file).resolve()
-            if root.resolve() not in path.parents or not path.is_file():
-                problems.append(Problem(lesson.file, "", f"missing (named by lesson {lesson.id!r})"))
-                continue
-            bodies[lesson.file] = path.read_text(encoding="utf-8")
+    named = [(lesson.file, "lesson", lesson.id) for lesson in spec.lessons() if lesson.file]
+    named += [(quiz.file, "quiz", quiz.id) for quiz in spec.quizzes() if quiz.file]
+    for file, kind, item_id in named:
+        path = (root / file).resolve()
+        if root.resolve() not in path.parents or not path.is_file():
+            problems.append(Problem(file, "", f"missing (named by {kind} {item_id!r})"))
+            continue
+        bodies[file] = path.read_text(encoding="utf-8")
     return (None if problems else spec), bodies, problems

@@ -34,10 +34,35 @@ class LessonSpec:
     entry: dict  # the whole manifest entry, for the lesson type's own fields
 
 
+GRADING_METHODS = ("highest", "last", "average")
+REVIEW_OPTIONS = ("score", "feedback", "answers")
+
+
+@dataclass
+class QuizSpec:
+    """A section's quiz: its question file and settings (see docs/package-format.md)."""
+
+    id: str
+    title: str
+    file: str | None
+    pass_mark: float = 70.0
+    time_limit: int | None = None
+    max_attempts: int | None = None
+    delay: int = 0
+    grading: str = "highest"
+    shuffle_questions: bool = False
+    shuffle_options: bool = True
+    draw: int | None = None
+    category: str = ""
+    review: list[str] = field(default_factory=lambda: list(REVIEW_OPTIONS))
+    required: bool = True
+
+
 @dataclass
 class SectionSpec:
     title: str
     lessons: list[LessonSpec] = field(default_factory=list)
+    quizzes: list[QuizSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +79,9 @@ class CourseSpec:
 
     def lessons(self) -> list[LessonSpec]:
         return [lesson for section in self.sections for lesson in section.lessons]
+
+    def quizzes(self) -> list[QuizSpec]:
+        return [quiz for section in self.sections for quiz in section.quizzes]
 
 
 class _Checker:
@@ -141,8 +169,72 @@ def _sections(check: _Checker, sections) -> list[SectionSpec]:
             lesson = _lesson(check, entry, f"{where}lessons[{j}].", seen)
             if lesson:
                 section.lessons.append(lesson)
+        quizzes = raw.get("quizzes", [raw["quiz"]] if "quiz" in raw else [])
+        if not isinstance(quizzes, list):
+            check.add(where + "quizzes", "must be a list of quizzes")
+            quizzes = []
+        for j, entry in enumerate(quizzes):
+            key = f"{where}quiz." if "quiz" in raw else f"{where}quizzes[{j}]."
+            quiz = _quiz(check, entry, key, seen)
+            if quiz:
+                section.quizzes.append(quiz)
         result.append(section)
     return result
+
+
+def _quiz(check: _Checker, entry, where: str, seen: dict[str, str]) -> QuizSpec | None:
+    """Read one quiz's settings; ids share the namespace of lesson ids (both are URLs)."""
+    if not isinstance(entry, dict):
+        check.add(where.rstrip("."), "must be a mapping with id and file")
+        return None
+    quiz_id = check.text(entry, "id", where, max_len=80)
+    if quiz_id and not LESSON_ID.match(quiz_id):
+        check.add(where + "id", "use lowercase letters, digits, '-' and '_'")
+    elif quiz_id in seen:
+        check.add(where + "id", f"{quiz_id!r} is already used at {seen[quiz_id]}")
+    elif quiz_id:
+        seen[quiz_id] = where.rstrip(".")
+    file = check.text(entry, "file", where, max_len=300)
+    if file and not file.lower().endswith((".gift", ".txt", ".yaml", ".yml")):
+        check.add(where + "file", "must be a .gift or .yaml file")
+    grading = entry.get("grading", "highest")
+    if grading not in GRADING_METHODS:
+        check.add(where + "grading", f"must be one of {', '.join(GRADING_METHODS)}")
+    review = entry.get("review", list(REVIEW_OPTIONS))
+    if not isinstance(review, list) or any(r not in REVIEW_OPTIONS for r in review):
+        check.add(where + "review", f"must be a list of {', '.join(REVIEW_OPTIONS)}")
+        review = list(REVIEW_OPTIONS)
+    return QuizSpec(
+        id=quiz_id, title=check.text(entry, "title", where, required=False) or quiz_id, file=file or None,
+        pass_mark=_number(check, entry, "pass", where, 70, 0, 100),
+        time_limit=_number(check, entry, "time_limit", where, None, 1, 600, whole=True),
+        max_attempts=_number(check, entry, "attempts", where, None, 1, 100, whole=True),
+        delay=_number(check, entry, "delay", where, 0, 0, 60 * 24 * 30, whole=True),
+        grading=grading if grading in GRADING_METHODS else "highest",
+        shuffle_questions=_flag(check, entry, "shuffle", where, False),
+        shuffle_options=_flag(check, entry, "shuffle_options", where, True),
+        draw=_number(check, entry, "draw", where, None, 1, 1000, whole=True),
+        category=check.text(entry, "category", where, required=False),
+        review=review, required=_flag(check, entry, "required", where, True))
+
+
+def _number(check: _Checker, entry: dict, key: str, where: str, default, low, high, whole=False):
+    value = entry.get(key, default)
+    if value is None or value == default:
+        return value
+    kinds = (int,) if whole else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        check.add(where + key, f"must be a {'whole ' if whole else ''}number from {low} to {high}")
+        return default
+    return value
+
+
+def _flag(check: _Checker, entry: dict, key: str, where: str, default: bool) -> bool:
+    value = entry.get(key, default)
+    if not isinstance(value, bool):
+        check.add(where + key, "must be true or false")
+        return default
+    return value
 
 
 def _lesson(check: _Checker, entry, where: str, seen: dict[str, str]) -> LessonSpec | None:

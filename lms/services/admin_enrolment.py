@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select
+from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from lms.asn import normalise_nip
@@ -15,6 +15,8 @@ from lms.services import enrollment, orgs
 from lms.services.courses import Page
 
 MAX_LINES = 2000
+#: A NIP typed in its printed groups ("19920420 201903 2 011"): joined before splitting on spaces.
+_SPACED_NIP = re.compile(r"(?<!\d)(\d{8})[ \t]*(\d{6})[ \t]*(\d)[ \t]*(\d{3})(?!\d)")
 
 
 class AdminEnrolError(LmsError):
@@ -49,6 +51,7 @@ def enrol(admin: User, course: Course, learners_text: str, unit_id: int | None,
 
 
 def _listed_users(text: str, admin: User, allowed_unit_ids: set[int]) -> list[User]:
+    text = _SPACED_NIP.sub(r"\1\2\3\4", text)
     tokens = [t for t in re.split(r"[\s,;]+", text.strip()) if t][:MAX_LINES]
     if not tokens:
         return []
@@ -70,10 +73,11 @@ def enrolled(admin: User, course: Course, page: int, per_page: int = 50) -> Page
     """Enrolments in the course that the admin may see, with their users, in two queries."""
     query = select(Enrollment).join(User, User.id == Enrollment.user_id).where(
         Enrollment.course_id == course.id)
-    if admin.role != Role.ADMIN:
-        scope = admin.unit.path if admin.unit else "\0"
-        query = query.join(Unit, Unit.id == User.unit_id).where(Unit.path.startswith(scope))
+    if admin.role != Role.ADMIN:  # a unit admin without a unit sees nobody ("\0" breaks PostgreSQL)
+        query = query.join(Unit, Unit.id == User.unit_id).where(
+            Unit.path.startswith(admin.unit.path) if admin.unit else false())
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    page = min(max(page, 1), max(1, -(-total // per_page)))  # ?page=0 or past the end: clamp
     rows = db.session.scalars(query.options(selectinload(Enrollment.user))
-                              .order_by(User.name).limit(per_page).offset((max(page, 1) - 1) * per_page))
+                              .order_by(User.name).limit(per_page).offset((page - 1) * per_page))
     return Page(list(rows), total, page, per_page)

@@ -35,7 +35,10 @@ def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
 
     Every lesson is validated by its type first; nothing is written if anything is wrong.
     """
-    problems = _lesson_problems(spec, bodies)
+    from lms.services.quizzes import add_quizzes, quiz_problems
+
+    parsed, quiz_found = quiz_problems(spec.quizzes(), bodies)
+    problems = _lesson_problems(spec, bodies) + quiz_found
     if problems:
         raise PackageInvalid(problems)
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug)) or Course(slug=spec.slug)
@@ -45,8 +48,10 @@ def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
                             language=spec.language, jp=spec.jp, competency=Competency(spec.competency),
                             category=_category(spec.category), cover_image=spec.cover)
     position = 0
+    stored_questions: set[str] = set()
     for s_index, section_spec in enumerate(spec.sections):
         section = Section(version=version, position=s_index, title=section_spec.title)
+        add_quizzes(version, section, section_spec.quizzes, parsed, stored_questions)
         for lesson_spec in section_spec.lessons:
             lesson_type = lesson_types().get(lesson_spec.type)
             prepared = lesson_type.prepare(lesson_spec.entry, bodies.get(lesson_spec.file or ""))

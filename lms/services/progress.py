@@ -62,7 +62,10 @@ def evaluate(enrollment: Enrollment, version: CourseVersion) -> bool:
     """Complete the enrolment if every completion rule is met; exactly once (guarded UPDATE)."""
     if enrollment.completed_at is not None:
         return False
-    state = CompletionState(enrollment, version, done_keys(enrollment))
+    from lms.services.quizzes import passed_quiz_keys
+
+    state = CompletionState(enrollment, version, done_keys(enrollment),
+                            passed_quiz_keys(enrollment.user_id, enrollment.course_id, version))
     if not all(_rule_met(rule, state) for rule in completion_rules().values()):
         return False
     now = dt.datetime.now(dt.timezone.utc)

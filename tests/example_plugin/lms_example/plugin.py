@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from lms.plugin import (Completion, CompletionRule, Denial, LessonType, NavItem, PreparedLesson,
-                        db, hookimpl)
+from lms.plugin import (Completion, CompletionRule, Denial, Grade, LessonType, NavItem,
+                        PreparedLesson, QuestionType, db, hookimpl)
 
 from lms_example.models import Greeting
 
@@ -96,6 +96,45 @@ class HoldRule(CompletionRule):
 @hookimpl
 def register_lesson_types():
     return [QuoteLesson()]
+
+
+class YesNoQuestion(QuestionType):
+    """A question type of the plugin's own: answer "ya" or "tidak"."""
+
+    key = "example-yesno"
+    label = "Ya / tidak"
+
+    def validate(self, definition):
+        return [] if definition.get("answer") in ("ya", "tidak") else ["answer: must be ya or tidak"]
+
+    def render(self, definition, name, response, rng):
+        return Markup("").join(Markup(
+            '<label><input type="radio" name="{0}" value="{1}"{2}> {1}</label>').format(
+                name, choice, Markup(" checked") if response == choice else "") for choice in ("ya", "tidak"))
+
+    def parse_response(self, definition, form, name):
+        value = form.get(name)
+        return value if value in ("ya", "tidak") else None
+
+    def grade(self, definition, response):
+        right = response == definition["answer"]
+        return Grade(1.0 if right else 0.0, "Tepat." if right else "Kurang tepat.")
+
+    def correct_response(self, definition):
+        return definition["answer"]
+
+    def describe_answer(self, definition):
+        return definition["answer"]
+
+
+@hookimpl
+def register_question_types():
+    return [YesNoQuestion()]
+
+
+@hookimpl
+def quiz_graded(attempt):
+    _greet(attempt.user_id, f"quiz {attempt.quiz_key} scored {attempt.score:g}")
 
 
 @hookimpl
