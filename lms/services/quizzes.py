@@ -1,7 +1,6 @@
 """Quizzes in course versions: reading quiz files at import, and which quizzes a learner passed."""
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 
 from sqlalchemy import select
@@ -10,10 +9,10 @@ from lms.content import render_markdown
 from lms.database import db
 from lms.models import (Attempt, AttemptState, CourseVersion, GradingMethod, Question, Quiz,
                         Section)
+from lms.packages.gift import QUESTION_ID
 from lms.packages.manifest import Problem, QuizSpec
 from lms.registry import question_types
 
-QUESTION_ID = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,118}[a-z0-9])?$")
 #: Question-file readers by extension; each returns (definitions, problems).
 QUESTION_FORMATS = {".gift": "gift", ".txt": "gift", ".yaml": "yaml", ".yml": "yaml"}
 
