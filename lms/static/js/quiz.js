@@ -20,9 +20,13 @@
     }).then(function (response) {
       if (response.status === 409) { say(form.dataset.closedText); submitted = true; window.location.reload(); return; }
       if (!response.ok) { throw new Error(response.status); }
-      say(form.dataset.savedText + " " + new Date().toLocaleTimeString());
+      say(form.dataset.savedText + " " + new Date().toLocaleTimeString(document.documentElement.lang || undefined));
     }).catch(function () { dirty = true; say(form.dataset.offlineText); })
-      .finally(function () { saving = false; });
+      .finally(function () {
+        saving = false;
+        // A change made while this request was in flight must not wait for the next tick.
+        if (dirty && !submitted && navigator.onLine !== false) { save(); }
+      });
   }
 
   form.addEventListener("change", function () { dirty = true; save(); });
