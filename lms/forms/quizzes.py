@@ -11,6 +11,6 @@ from lms.forms import Form
 class GradeForm(Form):
     """Marks for one essay, as a percentage of the question's points."""
 
-    percent = DecimalField(_l("Mark (% of the points)"), places=1,
+    percent = DecimalField(_l("Mark (percent of the points)"), places=1,
                            validators=[InputRequired(), NumberRange(0, 100)])
     feedback = TextAreaField(_l("Feedback for the learner"), validators=[Optional(), Length(max=5000)])
