@@ -38,6 +38,12 @@ ATTEMPT_LABELS = {
     "needs_grading": _l("Waiting for grading"),
 }
 
+VERSION_LABELS = {
+    "draft": _l("Draft"),
+    "published": _l("Published"),
+    "superseded": _l("Superseded"),
+}
+
 ERROR_TITLES = {
     400: _l("Bad request"), 401: _l("Sign in required"), 403: _l("Forbidden"),
     404: _l("Not found"), 405: _l("Method not allowed"), 413: _l("Upload too large"),
@@ -84,4 +90,5 @@ def init_app(app: Flask) -> None:
         iso_utc=iso_utc,
         grading_label=lambda method: GRADING_LABELS.get(method, method),
         attempt_label=lambda state: ATTEMPT_LABELS.get(state, state),
+        version_label=lambda status: VERSION_LABELS.get(status, status),
     )

@@ -78,3 +78,17 @@ def _check(data: list, file: str) -> tuple[list[dict], list[Problem]]:
 def dump_question_yaml(questions: list[dict]) -> str:
     """Write definitions as YAML that parse_question_yaml reads back unchanged."""
     return yaml.dump(questions, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+
+
+def dump_one_question_yaml(question: dict) -> str:
+    """One definition as a YAML mapping, for editing a single question."""
+    return yaml.dump(question, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+
+
+def parse_one_question_yaml(text: str, file: str = "question.yaml") -> tuple[list[dict], list[Problem]]:
+    """Read one question written as a mapping (or as a one-item list)."""
+    stripped = text.lstrip()
+    if stripped and not stripped.startswith(("-", "[", "questions:")):
+        text = "questions:\n" + "".join(("  - " if i == 0 else "    ") + line
+                                        for i, line in enumerate(text.splitlines(keepends=True)))
+    return parse_question_yaml(text, file)
