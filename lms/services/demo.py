@@ -8,11 +8,13 @@ from sqlalchemy import select
 from lms.database import db
 from lms.models import Course, Role, UnitKind
 from lms.packages.directory import read_directory
-from lms.services import accounts, courses, orgs
+from lms.services import accounts, authoring, courses, orgs
 from lms.services.courses import PackageInvalid
 
 #: Demo courses in lms-course/1 form, imported and published by seed-demo.
 COURSES_DIR = Path(__file__).resolve().parent.parent / "demo" / "courses"
+#: The demo author writes every demo course.
+DEMO_AUTHOR = "penulis@demo.lms.id"
 #: (course, the course it requires): shows prerequisites in the demo.
 PREREQUISITES = [("pelayanan-publik-prima", "nilai-dasar-berakhlak")]
 
@@ -73,8 +75,13 @@ def seed_courses() -> list[str]:
         spec, bodies, problems = read_directory(root)
         if problems:
             raise PackageInvalid(problems)
-        courses.publish(courses.import_version(spec, bodies))
-        lines.append(f"course {spec.slug} published ({len(spec.lessons())} lessons, {spec.jp} JP)")
+        version = courses.import_version(spec, bodies)
+        courses.publish(version)
+        author = accounts.find_by_email(DEMO_AUTHOR)
+        if author is not None:
+            authoring.add_author(version.course, author)
+        lines.append(f"course {spec.slug} published ({len(spec.lessons())} lessons, "
+                     f"{len(spec.quizzes())} quiz, {spec.jp} JP)")
     for slug, required in PREREQUISITES:
         course, needed = (db.session.scalar(select(Course).where(Course.slug == s)) for s in (slug, required))
         if course and needed and needed not in course.prerequisites:
