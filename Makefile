@@ -18,6 +18,7 @@ run: install translations  ## venv, install, migrate, demo content, serve on 127
 	LMS_CONFIG=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install translations  ## the whole suite (set LMS_TEST_DATABASE_URL for PostgreSQL)
+	$(BIN)/ruff check --quiet --select F,E9 lms tests plugins config.py wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed

@@ -7,42 +7,26 @@ from flask import Flask
 from flask_babel import format_date, get_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
-ROLE_LABELS = {
-    "learner": _l("Learner"),
-    "author": _l("Author"),
-    "unit_admin": _l("Unit administrator"),
-    "admin": _l("Administrator"),
+#: Words for stored values, per kind, in the visitor's language: ``label("role", "admin")``.
+LABELS = {
+    "role": {"learner": _l("Learner"), "author": _l("Author"), "unit_admin": _l("Unit administrator"),
+             "admin": _l("Administrator")},
+    "competency": {"teknis": _l("Technical"), "manajerial": _l("Managerial"),
+                   "sosial-kultural": _l("Socio-cultural")},
+    "enrolment": {"active": _l("Enrolled"), "completed": _l("Completed"), "withdrawn": _l("Left")},
+    "grading": {"highest": _l("Highest attempt"), "last": _l("Last attempt"),
+                "average": _l("Average of attempts")},
+    "attempt": {"open": _l("In progress"), "graded": _l("Graded"),
+                "needs_grading": _l("Waiting for grading")},
+    "version": {"draft": _l("Draft"), "published": _l("Published"), "superseded": _l("Superseded")},
 }
 
-COMPETENCY_LABELS = {
-    "teknis": _l("Technical"),
-    "manajerial": _l("Managerial"),
-    "sosial-kultural": _l("Socio-cultural"),
-}
 
-ENROLMENT_LABELS = {
-    "active": _l("Enrolled"),
-    "completed": _l("Completed"),
-    "withdrawn": _l("Left"),
-}
+def label(kind: str, value) -> str:
+    """The word for a stored value (an enum member or its string); the value itself if unknown."""
+    key = getattr(value, "value", value)
+    return LABELS[kind].get(key, key)
 
-GRADING_LABELS = {
-    "highest": _l("Highest attempt"),
-    "last": _l("Last attempt"),
-    "average": _l("Average of attempts"),
-}
-
-ATTEMPT_LABELS = {
-    "open": _l("In progress"),
-    "graded": _l("Graded"),
-    "needs_grading": _l("Waiting for grading"),
-}
-
-VERSION_LABELS = {
-    "draft": _l("Draft"),
-    "published": _l("Published"),
-    "superseded": _l("Superseded"),
-}
 
 ERROR_TITLES = {
     400: _l("Bad request"), 401: _l("Sign in required"), 403: _l("Forbidden"),
@@ -81,14 +65,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["pct"] = pct
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
-        role_label=lambda role: ROLE_LABELS.get(getattr(role, "value", role), role),
         error_title=lambda code: ERROR_TITLES.get(code, ""),
         error_text=error_text,
-        competency_label=lambda kind: COMPETENCY_LABELS.get(getattr(kind, "value", kind), kind),
-        enrolment_label=lambda status: ENROLMENT_LABELS.get(status, status),
+        label=label,
         format_date=format_date,
         iso_utc=iso_utc,
-        grading_label=lambda method: GRADING_LABELS.get(method, method),
-        attempt_label=lambda state: ATTEMPT_LABELS.get(state, state),
-        version_label=lambda status: VERSION_LABELS.get(status, status),
     )

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from lms import create_app
 from lms.database import db
 from lms.hookspecs import hookimpl
-from lms.models import Attempt, AttemptState, Course, Quiz, User
+from lms.models import Attempt, AttemptState, Course, Quiz
 from lms.packages.manifest import parse_manifest
 from lms.services import accounts, attempts, courses, enrollment
 from lms.testing import course_manifest

@@ -776,7 +776,7 @@ def test_ordering_scores_fixed_points_over_items(definition, data):
 
 @PROPERTY
 @given(definition=matching_definitions(), data=st.data())
-def test_matching_scores_correct_matches_over_pairs(definition, data):
+def test_matching_property_scores_correct_matches_over_pairs(definition, data):
     pairs = definition["pairs"]
     rights = [p["right"] for p in pairs]
     response = data.draw(st.dictionaries(st.sampled_from([str(i) for i in range(len(pairs))]),

@@ -1,11 +1,11 @@
 """Administration: enrolling users or whole units in a course (admins; unit admins in their subtree)."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
+
+from lms.access import role_required
 
 from lms.forms.courses import AdminEnrolForm
 from lms.models import Role
@@ -15,15 +15,8 @@ from lms.services.courses import CourseNotFound
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
-def admin_required(view):
-    """Admins and unit admins only; everyone else gets 403."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.has_role(Role.UNIT_ADMIN):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
+#: Admins and unit admins; unit admins are limited to their subtree inside the views.
+admin_required = role_required(Role.UNIT_ADMIN)
 
 
 @bp.route("/courses/<slug>/enrolments", methods=["GET", "POST"])

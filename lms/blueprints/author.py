@@ -1,11 +1,11 @@
 """Authors' pages: their courses, quiz attempts and statistics, grading essays."""
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
+
+from lms.access import role_required
 from sqlalchemy import select
 
 from lms.database import db
@@ -18,15 +18,8 @@ from lms.services import quizzes as quizzes_service
 bp = Blueprint("author", __name__, url_prefix="/author")
 
 
-def author_required(view):
-    """Authors and admins only (course-level rights are checked per course)."""
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if not current_user.has_role(Role.AUTHOR):
-            abort(403)
-        return view(*args, **kwargs)
-    return wrapped
+#: Authors and admins; the right to a given course is checked per course.
+author_required = role_required(Role.AUTHOR)
 
 
 @bp.get("/")

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from lms.content import render_markdown
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
-from lms.lessons import Completion, LessonType, PreparedLesson, require_url
+from lms.lessons import LessonType, PreparedLesson, require_url
 
 lms_api = LMS_PLUGIN_API
 

@@ -11,7 +11,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import (JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text,
-                        UniqueConstraint, func, text)
+                        UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import db, str_enum

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from lms.database import db
-from lms.models import Attempt, AttemptQuestion, AttemptState, Course, User
+from lms.models import Attempt, AttemptQuestion, AttemptState, Course
 
 
 @dataclass
