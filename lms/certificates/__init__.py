@@ -1,0 +1,1 @@
+"""Certificates as pure data: PDF rendering and signed credentials. No Flask imports here."""
