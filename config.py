@@ -43,6 +43,23 @@ class Config:
     QUIZ_GRACE_SECONDS = 60
     #: Seconds between the attempt page's automatic saves.
     QUIZ_AUTOSAVE_SECONDS = 20
+    #: Where uploaded and generated files live (certificate PDFs, evidence, package assets).
+    STORAGE_DIR: str | None = None
+    #: Printed on certificates and used as the credential issuer.
+    CERT_ISSUER_NAME = "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia"
+    CERT_ISSUER_CITY = "Semarang"
+    CERT_SIGNER_NAME = "Kepala BKPSDM"
+    CERT_SIGNER_TITLE = "Kepala Badan Kepegawaian dan Pengembangan SDM"
+    #: Prefix of certificate numbers: PREFIX-YEAR-000123.
+    CERT_NUMBER_PREFIX = "LMS"
+    #: Ed25519 private key (PEM) that signs credentials; empty: kept in instance/credential_key.pem.
+    CREDENTIAL_KEY: str | None = None
+    #: Public address used in QR codes and credentials, e.g. https://lms.semarangkota.go.id
+    BASE_URL = "http://127.0.0.1:5000"
+    #: Public verification page and API: requests per client address.
+    VERIFY_RATE_LIMIT = "30 per minute"
+    #: Evidence files for external training: largest size in bytes.
+    EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
     #: Jam pelajaran each ASN must earn per year (competency development obligation).
     JP_TARGET = 20
     PASSWORD_MIN_LENGTH = 8

@@ -15,8 +15,8 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         defaults to the LMS_CONFIG environment variable, then "production".
     :param overrides: settings applied last, after the LMS_* environment (tests, embedding).
     """
-    from lms import (blueprints, cli, database, errors, extensions, i18n, plugins, registry,
-                     settings, templating)
+    from lms import (blueprints, cli, database, errors, extensions, i18n, plugins, ratelimit,
+                     registry, settings, templating)
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load(app, config, overrides)
@@ -28,6 +28,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     host = plugins.PluginHost(app)
     registry.init_app(app, host)
     blueprints.register_all(app, host)
+    ratelimit.init_app(app)
     cli.init_app(app, host)
     host.startup()
     return app

@@ -29,7 +29,8 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: Hooks called after commit through PluginHost.notify; each implementation is isolated.
 REACT_HOOKS = frozenset({"user_registered", "learner_enrolled", "lesson_completed",
-                         "quiz_graded", "course_completed"})
+                         "quiz_graded", "course_completed", "certificate_issued",
+                         "certificate_revoked"})
 #: Hooks called per request through PluginHost.collect; each implementation is isolated.
 PER_REQUEST_HOOKS = frozenset({"nav_items"})
 
@@ -159,6 +160,24 @@ def register_question_types():
 
     **Errors:** a key already taken, or a failing implementation, refuses the plugin. A
     grader that raises while grading scores that response 0 and is logged.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def register_certificate_templates():
+    """Contribute certificate designs.
+
+    **Called:** once per app, at startup; the results fill the certificate-template registry.
+
+    **Return:** a list of ``lms.plugin.CertificateTemplate`` instances with a unique ``key``
+    and ``render(data) -> bytes`` returning a whole PDF for an
+    ``lms.plugin.CertificateData``. Rendering must be deterministic (the same data gives the
+    same bytes): the PDF is rendered once, stored, and its SHA-256 published. A course picks
+    its design by key (``Course.certificate_template``); the core ships ``classic``.
+
+    **Errors:** a duplicate key refuses the plugin.
 
     **Since:** 1.0
     """
@@ -307,6 +326,40 @@ def course_completed(enrollment):
     **Return:** ignored.
 
     **Errors:** isolated and logged; the completion is kept.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def certificate_issued(certificate):
+    """React to a certificate being issued (on course completion, or as a re-issue).
+
+    **Called:** after the certificate (and the completion it belongs to) is committed.
+
+    :param certificate: the ``Certificate`` (``.number``, ``.code``, ``.holder_name``,
+        ``.holder_nip``, ``.course_title``, ``.jp``, ``.issued_at``).
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the certificate is kept.
+
+    **Since:** 1.0
+    """
+
+
+@hookspec
+def certificate_revoked(certificate, reason):
+    """React to a certificate being revoked by an administrator (also when re-issued).
+
+    **Called:** after the revocation is committed.
+
+    :param certificate: the revoked ``Certificate`` (``.revoked_at``, ``.replaced_by_id``).
+    :param reason: the reason the administrator gave.
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the revocation is kept.
 
     **Since:** 1.0
     """

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from lms.certificates.data import CertificateData
+from lms.certificates.pdf import CertificateTemplate
 from lms.completion import CompletionRule, CompletionState
 from lms.database import db
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
 from lms.lessons import Completion, LessonType, PreparedLesson
 from lms.questions import Grade, QuestionType, clamp
 
-__all__ = ["LMS_PLUGIN_API", "Completion", "CompletionRule", "CompletionState", "Denial", "Grade",
+__all__ = ["LMS_PLUGIN_API", "CertificateData", "CertificateTemplate", "Completion", "CompletionRule", "CompletionState", "Denial", "Grade",
            "LessonType", "NavItem", "PreparedLesson", "QuestionType", "clamp", "db", "hookimpl"]
 
 

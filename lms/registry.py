@@ -74,6 +74,8 @@ def init_app(app: Flask, host: PluginHost) -> None:
         "lesson_types": Registry("lesson type", "register_lesson_types").build(host),
         "completion_rules": Registry("completion rule", "register_completion_rules").build(host),
         "question_types": Registry("question type", "register_question_types").build(host),
+        "certificate_templates": Registry("certificate template",
+                                          "register_certificate_templates").build(host),
     }
 
 
@@ -87,3 +89,7 @@ def completion_rules() -> Registry:
 
 def question_types() -> Registry:
     return current_app.extensions["lms_registries"]["question_types"]
+
+
+def certificate_templates() -> Registry:
+    return current_app.extensions["lms_registries"]["certificate_templates"]

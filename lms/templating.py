@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Flask
-from flask_babel import format_date, get_locale, lazy_gettext as _l
+from flask_babel import format_date, format_datetime, get_locale, lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 
 #: Words for stored values, per kind, in the visitor's language: ``label("role", "admin")``.
@@ -19,6 +19,9 @@ LABELS = {
     "attempt": {"open": _l("In progress"), "graded": _l("Graded"),
                 "needs_grading": _l("Waiting for grading")},
     "version": {"draft": _l("Draft"), "published": _l("Published"), "superseded": _l("Superseded")},
+    "jp_source": {"course": _l("Course"), "external": _l("External training")},
+    "jp_status": {"pending": _l("Waiting for approval"), "approved": _l("Approved"),
+                  "rejected": _l("Rejected")},
 }
 
 
@@ -69,5 +72,7 @@ def init_app(app: Flask) -> None:
         error_text=error_text,
         label=label,
         format_date=format_date,
+        format_datetime=format_datetime,
         iso_utc=iso_utc,
+        today_year=lambda: dt.date.today().year,
     )

@@ -77,7 +77,8 @@ def lms_config(request, lms_database_url, tmp_path) -> dict:
     """Settings for lms_app; extend with @pytest.mark.lms_config(...)."""
     marker = request.node.get_closest_marker("lms_plugins")
     plugins = list(marker.args) if marker else list(request.config.getini("lms_plugins"))
-    settings = {"DATABASE_URL": lms_database_url, "PLUGINS": plugins}
+    settings = {"DATABASE_URL": lms_database_url, "PLUGINS": plugins,
+                "STORAGE_DIR": str(tmp_path / "storage")}
     for mark in reversed(list(request.node.iter_markers("lms_config"))):
         settings.update(mark.kwargs)
     return settings
@@ -352,6 +353,14 @@ class EventRecorder:
     @hookimpl
     def course_completed(self, enrollment):
         self._record("course_completed", enrollment=enrollment)
+
+    @hookimpl
+    def certificate_issued(self, certificate):
+        self._record("certificate_issued", certificate=certificate)
+
+    @hookimpl
+    def certificate_revoked(self, certificate, reason):
+        self._record("certificate_revoked", certificate=certificate, reason=reason)
 
 
 def _snapshot(value):

@@ -161,6 +161,52 @@ def test_hook_quiz_graded(example_app, lms_client, lms_auth, lms_user, lms_cours
     assert greetings(example_app)[-1] == "quiz kuis scored 50"
 
 
+def certificate_for(app, lms_client, lms_auth, lms_user, lms_course, slug="sertifikat", **course):
+    """Complete a one-lesson course through the pages; return its certificate number."""
+    made = lms_course(slug, lessons=1, **course)
+    lms_auth.login(lms_user())
+    enrol_and_finish(lms_client, made)
+    with app.app_context():
+        from lms.models import Certificate
+
+        return db.session.scalar(select(Certificate.number))
+
+
+def test_hook_register_certificate_templates(example_app, lms_client, lms_auth, lms_user, lms_course):
+    with example_app.app_context():
+        from lms.models import Course
+        from lms.services import courses as course_service
+        lms_course("polos", lessons=1)
+        db.session.scalar(select(Course)).certificate_template = "example-plain"
+        db.session.commit()
+        course_service.published_version("polos")
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/polos/enrol", form_page="/courses/polos")
+    lms_client.submit("/learn/polos/pelajaran-1/complete", form_page="/learn/polos/pelajaran-1")
+    with example_app.app_context():
+        from lms.models import Certificate
+        number = db.session.scalar(select(Certificate.number))
+    pdf = lms_client.get(f"/me/certificates/{number}.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    from pypdf import PdfReader
+    import io
+    assert f"PLAIN {number} 2 JP" in PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+
+
+def test_hook_certificate_issued(example_app, lms_client, lms_auth, lms_user, lms_course):
+    number = certificate_for(example_app, lms_client, lms_auth, lms_user, lms_course)
+    assert greetings(example_app)[-1] == f"certificate {number}"
+
+
+def test_hook_certificate_revoked(example_app, lms_client, lms_auth, lms_user, lms_course):
+    number = certificate_for(example_app, lms_client, lms_auth, lms_user, lms_course)
+    lms_auth.logout()
+    lms_auth.login(lms_user("admin"))
+    page = f"/admin/certificates/{number}"
+    lms_client.submit(page + "/revoke", {"reason": "Data ganda"}, form_page=page)
+    assert greetings(example_app)[-1] == f"revoked {number}: Data ganda"
+
+
 def test_hook_learner_enrolled(example_app, lms_client, lms_auth, lms_user, lms_course):
     lms_course("masuk")
     lms_auth.login(lms_user())

@@ -188,8 +188,9 @@ def test_course_completion_is_recorded_once_with_its_events(lms_app, lms_client,
     assert first.completed_at == again.completed_at and again.jp_awarded == 5
     assert again.completed_version_id == course.version_id
     assert lms_events.names() == ["learner_enrolled", "lesson_completed", "lesson_completed",
-                                  "course_completed"]
-    assert lms_events.calls[-1][1]["enrollment"]["jp_awarded"] == 5
+                                  "course_completed", "certificate_issued"]
+    assert lms_events.calls[-2][1]["enrollment"]["jp_awarded"] == 5
+    assert lms_events.calls[-1][1]["certificate"]["jp"] == 5
 
 
 class BrokenRule(CompletionRule):
@@ -239,8 +240,10 @@ def test_dashboard_counts_only_this_years_jp(lms_app, lms_client, learner, lms_c
     enrol(lms_client, "tahun-lalu")
     complete(lms_client, "tahun-lalu", course.lesson_keys[0])
     with lms_app.app_context():
+        from lms.models import JpEntry
         row = db.session.scalar(select(Enrollment))
         row.completed_at = dt.datetime(dt.date.today().year - 1, 12, 31, 16, 0, tzinfo=dt.timezone.utc)
+        db.session.scalar(select(JpEntry)).year = dt.date.today().year - 1  # its ledger credit too
         db.session.commit()  # 23:00 WIB on 31 December: last year in Jakarta
     page = lms_client.get("/me").get_data(as_text=True)
     assert "<strong>0</strong> / 20 JP" in page and "Kursus tahun-lalu" in page

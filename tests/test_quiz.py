@@ -98,7 +98,7 @@ def test_right_answers_pass_and_complete_the_course(lms_app, lms_client, learner
     assert (row.state, row.score, row.passed, row.finished_by) == (AttemptState.GRADED, 100.0, True, "submitted")
     with lms_app.app_context():
         assert db.session.scalar(select(Enrollment.completed_at)) is not None
-    assert lms_events.names()[-2:] == ["quiz_graded", "course_completed"]
+    assert lms_events.names()[-3:] == ["quiz_graded", "course_completed", "certificate_issued"]
 
 
 def test_wrong_answers_fail_and_partial_scores_add_up(lms_app, lms_client, learner, quiz_course):

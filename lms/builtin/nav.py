@@ -15,7 +15,12 @@ def nav_items(user):
              NavItem(_l("Courses"), "catalog.index", weight=20)]
     if user.is_authenticated:
         items.append(NavItem(_l("My learning"), "dashboard.index", weight=30))
+        items.append(NavItem(_l("Certificates"), "certificates.mine", weight=40))
         items.append(NavItem(_l("Profile"), "profile.edit", weight=80))
+    if user.has_role("unit_admin"):
+        items.append(NavItem(_l("Approvals"), "jp.pending", weight=65))
+    if user.has_role("admin"):
+        items.append(NavItem(_l("Certificates (admin)"), "certificates.admin_list", weight=70))
     if user.has_role("author"):
         items.append(NavItem(_l("Authoring"), "author.index", weight=60))
     return items

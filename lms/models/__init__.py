@@ -1,4 +1,6 @@
 """All core models, imported here so Alembic and create_all see every table."""
+from lms.models.certificates import (Certificate, CertificateEvent, CertificateStatus, JpEntry,
+                                     JpSource, JpStatus)
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
                                 VersionStatus, course_authors, course_prerequisites)
 from lms.models.learning import Enrollment, EnrollmentSource, EnrollmentStatus, LessonProgress
@@ -8,6 +10,7 @@ from lms.models.quizzes import (Attempt, AttemptQuestion, AttemptState, GradingM
 from lms.models.users import AnonymousUser, Role, User
 
 __all__ = [
+    "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",
     "UnitKind", "User", "VersionStatus", "course_authors", "course_prerequisites",

@@ -65,6 +65,8 @@ class Course(db.Model):
     #: Optional key learners must type to self-enrol (shown to authors and admins).
     enrolment_key: Mapped[str | None] = mapped_column(String(100))
     self_enrolment: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Certificate design (a registered template key); None means the core's "classic".
+    certificate_template: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
     versions: Mapped[list[CourseVersion]] = relationship(

@@ -10,7 +10,8 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
 
 from lms.database import db
-from lms.models import Course, CourseVersion, Enrollment, EnrollmentStatus, User, VersionStatus
+from lms.models import (Course, CourseVersion, Enrollment, EnrollmentStatus, JpEntry, JpStatus, User,
+                        VersionStatus)
 from lms.services.progress import progress_by_enrollment
 
 
@@ -41,17 +42,10 @@ class Dashboard:
         return min(100, int(100 * self.jp_year / self.jp_target)) if self.jp_target else 100
 
 
-def year_bounds(year: int) -> tuple[dt.datetime, dt.datetime]:
-    """The calendar year in the agency's time zone, as aware datetimes."""
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return dt.datetime(year, 1, 1, tzinfo=zone), dt.datetime(year + 1, 1, 1, tzinfo=zone)
-
-
 def jp_for_year(user: User, year: int) -> int:
-    """JP credited by courses completed in `year` (frozen at completion)."""
-    start, end = year_bounds(year)
-    return db.session.scalar(select(func.coalesce(func.sum(Enrollment.jp_awarded), 0)).where(
-        Enrollment.user_id == user.id, Enrollment.completed_at >= start, Enrollment.completed_at < end))
+    """Approved JP in the learner's ledger for `year`: courses and approved external training."""
+    return db.session.scalar(select(func.coalesce(func.sum(JpEntry.jp), 0)).where(
+        JpEntry.user_id == user.id, JpEntry.year == year, JpEntry.status == JpStatus.APPROVED))
 
 
 def build(user: User, today: dt.date | None = None) -> Dashboard:

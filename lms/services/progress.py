@@ -80,6 +80,9 @@ def evaluate(enrollment: Enrollment, version: CourseVersion) -> bool:
         return False  # a concurrent request completed it first
     db.session.refresh(enrollment)
     events.enqueue("course_completed", enrollment=enrollment)
+    from lms.services.certificates import issue_for_enrollment
+
+    issue_for_enrollment(enrollment)  # same transaction: completion and certificate together
     return True
 
 

@@ -1,6 +1,7 @@
 """Hook implementations of the example plugin; one per hook in the API."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -8,8 +9,8 @@ from flask import Blueprint, current_app, render_template
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from lms.plugin import (Completion, CompletionRule, Denial, Grade, LessonType, NavItem,
-                        PreparedLesson, QuestionType, db, hookimpl)
+from lms.plugin import (CertificateTemplate, Completion, CompletionRule, Denial, Grade, LessonType,
+                        NavItem, PreparedLesson, QuestionType, db, hookimpl)
 
 from lms_example.models import Greeting
 
@@ -130,6 +131,38 @@ class YesNoQuestion(QuestionType):
 @hookimpl
 def register_question_types():
     return [YesNoQuestion()]
+
+
+class PlainCertificate(CertificateTemplate):
+    """A certificate design of the plugin's own: one line of text on A5."""
+
+    key = "example-plain"
+    label = "Plain"
+
+    def render(self, data):
+        from fpdf import FPDF
+
+        pdf = FPDF(format=(148, 210))  # A5 in millimetres
+        pdf.set_creation_date(dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc))
+        pdf.add_page()
+        pdf.set_font("helvetica", size=12)
+        pdf.cell(text=f"PLAIN {data.number} {data.jp} JP")
+        return bytes(pdf.output())
+
+
+@hookimpl
+def register_certificate_templates():
+    return [PlainCertificate()]
+
+
+@hookimpl
+def certificate_issued(certificate):
+    _greet(certificate.user_id, f"certificate {certificate.number}")
+
+
+@hookimpl
+def certificate_revoked(certificate, reason):
+    _greet(certificate.user_id, f"revoked {certificate.number}: {reason}")
 
 
 @hookimpl

@@ -1,0 +1,171 @@
+"""Certificates: public verification, the holder's downloads, revocation by admins."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import or_, select
+
+from lms.access import role_required
+from lms.database import db
+from lms.extensions import csrf
+from lms.forms.certificates import CredentialForm, ReasonForm
+from lms.models import Certificate, Role
+from lms.services import certificates
+
+bp = Blueprint("certificates", __name__)
+
+#: A presented credential larger than this is refused before parsing.
+MAX_CREDENTIAL_BYTES = 1_000_000
+
+
+# ------------------------------------------------------------------ public verification
+
+
+@bp.get("/verify/<code>")
+def verify(code: str):
+    """Anyone may check a certificate; it shows no more than the certificate itself."""
+    found = certificates.by_code(code)
+    replacement = db.session.get(Certificate, found.replaced_by_id) if found and found.replaced_by_id else None
+    return render_template("certificates/verify.html", certificate=found, replacement=replacement,
+                           form=CredentialForm()), 200 if found else 404
+
+
+@bp.route("/verify", methods=["GET", "POST"])
+def verify_credential():
+    """Check a presented signed credential (pasted or uploaded)."""
+    form = CredentialForm()
+    result = certificate = None
+    if form.validate_on_submit():
+        document = form.document.data or ""
+        if form.file.data:
+            document = form.file.data.read(MAX_CREDENTIAL_BYTES + 1)
+        result, certificate = certificates.check_credential(document)
+    return render_template("certificates/verify_credential.html", form=form, result=result,
+                           certificate=certificate), 400 if form.errors else 200
+
+
+@bp.post("/api/v1/credentials/verify")
+@csrf.exempt
+def api_verify():
+    """JSON API: POST a credential, get its signature check and the certificate's status."""
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_CREDENTIAL_BYTES:
+        return jsonify(error={"code": "too_large", "message": "credential over 1 MB", "details": {}}), 413
+    result, certificate = certificates.check_credential(raw)
+    body = {"valid": bool(result.valid and certificate is not None
+                          and certificate.status.value == "valid"),
+            "signature": {"valid": result.valid, "reason": result.reason},
+            "certificate": _public(certificate)}
+    return jsonify(body)
+
+
+def _public(certificate: Certificate | None) -> dict | None:
+    """What the verify endpoints reveal: exactly what is printed on the certificate."""
+    if certificate is None:
+        return None
+    return {"number": certificate.number, "status": certificate.status.value,
+            "holder_name": certificate.holder_name, "holder_nip": certificate.holder_nip,
+            "course_title": certificate.course_title, "course_version": certificate.course_version,
+            "jp": certificate.jp, "competency": certificate.competency,
+            "completed_on": certificate.completed_on.isoformat(),
+            "issued_on": certificates.local_date(certificate.issued_at).isoformat(),
+            "issuer": certificate.issuer_name,
+            "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
+            "revoked_reason": certificate.revoked_reason}
+
+
+# ------------------------------------------------------------------ the holder's copies
+
+
+@bp.get("/me/certificates")
+@login_required
+def mine():
+    return render_template("certificates/mine.html", items=certificates.of_user(current_user))
+
+
+@bp.get("/me/certificates/<number>.pdf")
+@login_required
+def download_pdf(number: str):
+    certificate = _readable(number)
+    return Response(certificates.pdf(certificate), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="sertifikat-{certificate.number}.pdf"',
+        "Cache-Control": "private, max-age=3600"})
+
+
+@bp.get("/me/certificates/<number>.json")
+@login_required
+def download_credential(number: str):
+    certificate = _readable(number)
+    if certificate.status.value != "valid":
+        abort(404)
+    body = json.dumps(certificates.credential(certificate), ensure_ascii=False, indent=2)
+    return Response(body, mimetype="application/json", headers={
+        "Content-Disposition": f'attachment; filename="kredensial-{certificate.number}.json"'})
+
+
+def _readable(number: str) -> Certificate:
+    """The holder's own certificate (admins may read any); anyone else gets 404."""
+    certificate = certificates.by_number(number)
+    if certificate is None or not (certificate.user_id == current_user.id or current_user.role == Role.ADMIN):
+        abort(404)
+    return certificate
+
+
+# ------------------------------------------------------------------ administration
+
+
+@bp.get("/admin/certificates")
+@role_required(Role.ADMIN)
+def admin_list():
+    q = (request.args.get("q") or "").strip()[:100]
+    query = select(Certificate).order_by(Certificate.issued_at.desc()).limit(100)
+    if q:
+        like = f"%{q.replace('%', '').replace('_', '')}%"
+        query = query.where(or_(Certificate.number.ilike(like), Certificate.holder_nip.ilike(like),
+                                Certificate.holder_name.ilike(like)))
+    return render_template("certificates/admin_list.html", items=db.session.scalars(query).all(), q=q)
+
+
+@bp.get("/admin/certificates/<number>")
+@role_required(Role.ADMIN)
+def admin_detail(number: str):
+    certificate = certificates.by_number(number) or abort(404)
+    return render_template("certificates/admin_detail.html", certificate=certificate,
+                           events=certificates.history(certificate), form=ReasonForm())
+
+
+@bp.post("/admin/certificates/<number>/revoke")
+@role_required(Role.ADMIN)
+def revoke(number: str):
+    certificate = certificates.by_number(number) or abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "error")
+        return redirect(url_for("certificates.admin_detail", number=number))
+    try:
+        certificates.revoke(certificate, current_user, form.reason.data)
+    except certificates.CertificateError as exc:
+        flash(str(exc), "error")
+    else:
+        flash(_("Certificate %(n)s revoked.", n=number), "success")
+    return redirect(url_for("certificates.admin_detail", number=number))
+
+
+@bp.post("/admin/certificates/<number>/reissue")
+@role_required(Role.ADMIN)
+def reissue(number: str):
+    certificate = certificates.by_number(number) or abort(404)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason."), "error")
+        return redirect(url_for("certificates.admin_detail", number=number))
+    try:
+        replacement = certificates.reissue(certificate, current_user, form.reason.data)
+    except certificates.CertificateError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("certificates.admin_detail", number=number))
+    flash(_("Certificate %(old)s replaced by %(new)s.", old=number, new=replacement.number), "success")
+    return redirect(url_for("certificates.admin_detail", number=replacement.number))

@@ -1,0 +1,26 @@
+"""Rate limits per endpoint, from configuration (RATE_LIMITS), with one limiter per app.
+
+Counters live in RATELIMIT_STORAGE_URI: process memory by default, Redis when several
+workers or servers must share them.
+"""
+from __future__ import annotations
+
+from flask import Flask
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+
+def init_app(app: Flask) -> None:
+    """Wrap every endpoint named in RATE_LIMITS (after all blueprints are registered)."""
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    limiter = Limiter(key_func=get_remote_address, app=app)
+    for endpoint, limit in limits(app).items():
+        if endpoint in app.view_functions:
+            app.view_functions[endpoint] = limiter.limit(limit)(app.view_functions[endpoint])
+
+
+def limits(app: Flask) -> dict[str, str]:
+    """{endpoint: "N per period"}; the public verification endpoints share VERIFY_RATE_LIMIT."""
+    verify = app.config["VERIFY_RATE_LIMIT"]
+    return {"certificates.verify": verify, "certificates.verify_credential": verify,
+            "certificates.api_verify": verify, **app.config.get("RATE_LIMITS", {})}
