@@ -173,13 +173,17 @@ def certificate_for(app, lms_client, lms_auth, lms_user, lms_course, slug="serti
 
 
 def test_hook_register_certificate_templates(example_app, lms_client, lms_auth, lms_user, lms_course):
+    from lms.packages.manifest import parse_manifest
+    from lms.services import courses as course_service
+    from lms.services.courses import PackageInvalid
+    from lms.testing import course_manifest
+
+    manifest, bodies = course_manifest("polos", lessons=1)
     with example_app.app_context():
-        from lms.models import Course
-        from lms.services import courses as course_service
-        lms_course("polos", lessons=1)
-        db.session.scalar(select(Course)).certificate_template = "example-plain"
-        db.session.commit()
-        course_service.published_version("polos")
+        with pytest.raises(PackageInvalid, match="unknown template 'fancy'; known: classic, example-plain"):
+            course_service.import_version(parse_manifest({**manifest, "certificate_template": "fancy"})[0], bodies)
+        course_service.publish(course_service.import_version(
+            parse_manifest({**manifest, "certificate_template": "example-plain"})[0], bodies))
     lms_auth.login(lms_user())
     lms_client.submit("/courses/polos/enrol", form_page="/courses/polos")
     lms_client.submit("/learn/polos/pelajaran-1/complete", form_page="/learn/polos/pelajaran-1")

@@ -76,6 +76,8 @@ class CourseSpec:
     category: str | None
     cover: str | None
     sections: list[SectionSpec]
+    #: Certificate design key (a registered template); None keeps the course's current one.
+    certificate_template: str | None = None
 
     def lessons(self) -> list[LessonSpec]:
         return [lesson for section in self.sections for lesson in section.lessons]
@@ -130,6 +132,7 @@ def parse_manifest(data, file: str = "course.yaml") -> tuple[CourseSpec | None, 
         category=check.text(data, "category", "", required=False, max_len=80) or None,
         cover=check.text(data, "cover", "", required=False, max_len=300) or None,
         sections=_sections(check, data.get("sections")),
+        certificate_template=check.text(data, "certificate_template", "", required=False, max_len=40) or None,
     )
     return (None if check.problems else spec), check.problems
 

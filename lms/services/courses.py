@@ -42,6 +42,8 @@ def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
     if problems:
         raise PackageInvalid(problems)
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug)) or Course(slug=spec.slug)
+    if spec.certificate_template:
+        course.certificate_template = spec.certificate_template
     number = 1 + (db.session.scalar(select(func.max(CourseVersion.number))
                                     .where(CourseVersion.course_id == course.id)) or 0) if course.id else 1
     version = CourseVersion(course=course, number=number, title=spec.title, summary=spec.summary,
@@ -66,8 +68,14 @@ def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
 
 
 def _lesson_problems(spec: CourseSpec, bodies: dict[str, str]) -> list[Problem]:
+    from lms.registry import certificate_templates
+
     registry = lesson_types()
     problems = []
+    if spec.certificate_template and spec.certificate_template not in certificate_templates():
+        problems.append(Problem("course.yaml", "certificate_template",
+                                f"unknown template {spec.certificate_template!r}; known: "
+                                f"{', '.join(certificate_templates().keys())}"))
     for s_index, section in enumerate(spec.sections):
         for l_index, lesson in enumerate(section.lessons):
             where = f"sections[{s_index}].lessons[{l_index}]"
