@@ -137,35 +137,22 @@ def admin_detail(number: str):
                            events=certificates.history(certificate), form=ReasonForm())
 
 
-@bp.post("/admin/certificates/<number>/revoke")
+@bp.post("/admin/certificates/<number>/<any(revoke, reissue):action>")
 @role_required(Role.ADMIN)
-def revoke(number: str):
+def change(number: str, action: str):
+    """Revoke, or re-issue from the current profile; both need a reason and are audited."""
     certificate = certificates.by_number(number) or abort(404)
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Give a reason."), "error")
         return redirect(url_for("certificates.admin_detail", number=number))
     try:
-        certificates.revoke(certificate, current_user, form.reason.data)
+        if action == "revoke":
+            certificates.revoke(certificate, current_user, form.reason.data)
+            flash(_("Certificate %(n)s revoked.", n=number), "success")
+        else:
+            number = certificates.reissue(certificate, current_user, form.reason.data).number
+            flash(_("Certificate %(old)s replaced by %(new)s.", old=certificate.number, new=number), "success")
     except certificates.CertificateError as exc:
         flash(str(exc), "error")
-    else:
-        flash(_("Certificate %(n)s revoked.", n=number), "success")
     return redirect(url_for("certificates.admin_detail", number=number))
-
-
-@bp.post("/admin/certificates/<number>/reissue")
-@role_required(Role.ADMIN)
-def reissue(number: str):
-    certificate = certificates.by_number(number) or abort(404)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        flash(_("Give a reason."), "error")
-        return redirect(url_for("certificates.admin_detail", number=number))
-    try:
-        replacement = certificates.reissue(certificate, current_user, form.reason.data)
-    except certificates.CertificateError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("certificates.admin_detail", number=number))
-    flash(_("Certificate %(old)s replaced by %(new)s.", old=number, new=replacement.number), "success")
-    return redirect(url_for("certificates.admin_detail", number=replacement.number))

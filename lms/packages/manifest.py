@@ -185,18 +185,24 @@ def _sections(check: _Checker, sections) -> list[SectionSpec]:
     return result
 
 
+def _stable_id(check: _Checker, entry: dict, where: str, seen: dict[str, str]) -> str:
+    """Read a lesson or quiz id: well-formed and unique in the course (both become URLs)."""
+    item_id = check.text(entry, "id", where, max_len=80)
+    if item_id and not LESSON_ID.match(item_id):
+        check.add(where + "id", "use lowercase letters, digits, '-' and '_'")
+    elif item_id in seen:
+        check.add(where + "id", f"{item_id!r} is already used at {seen[item_id]}")
+    elif item_id:
+        seen[item_id] = where.rstrip(".")
+    return item_id
+
+
 def _quiz(check: _Checker, entry, where: str, seen: dict[str, str]) -> QuizSpec | None:
     """Read one quiz's settings; ids share the namespace of lesson ids (both are URLs)."""
     if not isinstance(entry, dict):
         check.add(where.rstrip("."), "must be a mapping with id and file")
         return None
-    quiz_id = check.text(entry, "id", where, max_len=80)
-    if quiz_id and not LESSON_ID.match(quiz_id):
-        check.add(where + "id", "use lowercase letters, digits, '-' and '_'")
-    elif quiz_id in seen:
-        check.add(where + "id", f"{quiz_id!r} is already used at {seen[quiz_id]}")
-    elif quiz_id:
-        seen[quiz_id] = where.rstrip(".")
+    quiz_id = _stable_id(check, entry, where, seen)
     file = check.text(entry, "file", where, max_len=300)
     if file and not file.lower().endswith((".gift", ".txt", ".yaml", ".yml")):
         check.add(where + "file", "must be a .gift or .yaml file")
@@ -244,13 +250,7 @@ def _lesson(check: _Checker, entry, where: str, seen: dict[str, str]) -> LessonS
     if not isinstance(entry, dict):
         check.add(where.rstrip("."), "must be a mapping with id and title")
         return None
-    lesson_id = check.text(entry, "id", where, max_len=80)
-    if lesson_id and not LESSON_ID.match(lesson_id):
-        check.add(where + "id", "use lowercase letters, digits, '-' and '_'")
-    elif lesson_id in seen:
-        check.add(where + "id", f"{lesson_id!r} is already used at {seen[lesson_id]}")
-    elif lesson_id:
-        seen[lesson_id] = where.rstrip(".")
+    lesson_id = _stable_id(check, entry, where, seen)
     kind = entry.get("type", "markdown")
     if not isinstance(kind, str) or not kind:
         check.add(where + "type", "must be a lesson type name")
