@@ -451,3 +451,12 @@ def test_withdrawn_learner_is_re_enrolled(lms_app, lms_client, lms_auth, lms_use
     row = enrolments(lms_app)[learner.id]
     assert row.status == EnrollmentStatus.ACTIVE and row.source == EnrollmentSource.ADMIN
     assert [e["user_id"] for e in enrolled_events(lms_events)] == [learner.id]
+
+
+def test_course_page_links_admins_to_enrolments(lms_client, lms_auth, lms_user, lms_course):
+    lms_course("tautan")
+    lms_auth.login(lms_user())
+    assert "/admin/courses/tautan/enrolments" not in lms_client.get("/courses/tautan").get_data(as_text=True)
+    lms_auth.logout()
+    lms_auth.login(lms_user("unit_admin"))
+    assert "/admin/courses/tautan/enrolments" in lms_client.get("/courses/tautan").get_data(as_text=True)
