@@ -31,10 +31,12 @@ def live_server(lms_app):
     with lms_app.app_context():
         seed_courses()
     server = make_server("127.0.0.1", 0, lms_app, threaded=True)
+    base_url = f"http://127.0.0.1:{server.server_port}"
+    lms_app.config["BASE_URL"] = base_url  # so the certificates' QR codes lead here
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield base_url
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -62,6 +64,18 @@ def chromium_browser():
 @pytest.fixture
 def phone(chromium_browser):
     """A page in a fresh phone-sized browser context."""
+    context = chromium_browser.new_context(**PHONE)
+    context.set_default_timeout(TIMEOUT_MS)
+    context.set_default_navigation_timeout(TIMEOUT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def stranger(chromium_browser):
+    """A page in another fresh phone-sized context: someone with no account and no cookies."""
     context = chromium_browser.new_context(**PHONE)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import html
+import io
+import json
 import os
 import re
 import shutil
@@ -162,7 +164,28 @@ def wait_until_saved(page) -> None:
 # ------------------------------------------------------------------------ tests
 
 
-def test_learner_journey_on_a_phone(live_server, phone, tmp_path):
+def download(page, selector: str) -> bytes:
+    """Click a download link and return the downloaded file's bytes."""
+    with page.expect_download() as info:
+        page.locator(selector).click()
+    return Path(info.value.path()).read_bytes()
+
+
+def qr_codes_in(pdf: bytes) -> list[str]:
+    """The text of every QR code in the images of a one-page PDF."""
+    import zxingcpp
+    from PIL import Image
+    from pypdf import PdfReader
+
+    pages = PdfReader(io.BytesIO(pdf)).pages
+    assert len(pages) == 1, f"the certificate has {len(pages)} pages"
+    return [code.text for image in pages[0].images
+            for code in zxingcpp.read_barcodes(Image.open(io.BytesIO(image.data)))]
+
+
+def test_learner_journey_on_a_phone(live_server, phone, stranger, tmp_path):
+    from pypdf import PdfReader
+
     from lms.packages.gift import parse_gift
 
     definitions, problems = parse_gift(QUIZ_FILE.read_text(encoding="utf-8"), QUIZ_FILE.name)
@@ -274,6 +297,42 @@ def test_learner_journey_on_a_phone(live_server, phone, tmp_path):
     assert COURSE_TITLE in completed, completed
     assert_no_sideways_scroll(page)
     screenshot(page, tmp_path, "journey-me.png")
+
+    # My certificates: the course's certificate, as a PDF whose QR code leads to the verify page.
+    page.locator('main a[href="/me/certificates"]').click()  # the header menu has one too
+    page.wait_for_url(re.compile(r"/me/certificates$"))
+    listed = page.locator(".certificate-card h2").all_inner_texts()
+    assert listed == [COURSE_TITLE], listed
+    assert_no_sideways_scroll(page)
+    pdf = download(page, 'a[href$=".pdf"]')
+    assert pdf.startswith(b"%PDF"), pdf[:20]
+    qr_codes = qr_codes_in(pdf)
+    text = words(PdfReader(io.BytesIO(pdf)).pages[0].extract_text())
+    assert words("Dewi Lestari") in text and words(COURSE_TITLE) in text, text
+    assert len(qr_codes) == 1, qr_codes
+    verify_url = qr_codes[0]
+    assert re.fullmatch(rf"{re.escape(live_server)}/verify/[A-Za-z0-9_-]{{32,64}}", verify_url), verify_url
+
+    # Someone else (no account, no cookies) scans it: a valid certificate, readable on a phone.
+    stranger.on("request", watch)
+    stranger.goto(verify_url)
+    assert stranger.url == verify_url
+    expect(stranger.locator(".verdict-valid")).to_contain_text("Sertifikat sah")
+    facts = stranger.locator("dl.facts").inner_text()
+    assert "Dewi Lestari" in facts and COURSE_TITLE in facts, facts
+    assert_no_sideways_scroll(stranger)
+    screenshot(stranger, tmp_path, "journey-verify.png", also="/tmp/journey-verify.png")
+
+    # The digital credential checks out through the public API.
+    credential = download(page, 'a[href$=".json"]')
+    response = page.request.post(f"{live_server}/api/v1/credentials/verify", data=credential,
+                                 headers={"Content-Type": "application/json"})
+    assert response.ok, response.status
+    result = response.json()
+    assert result["valid"] is True, result
+    assert result["certificate"]["holder_name"] == "Dewi Lestari", result
+    assert result["certificate"]["course_title"] == COURSE_TITLE, result
+    assert json.loads(credential), "the credential is not JSON"
 
     assert outside == [], f"requests left the server: {outside}"
 
