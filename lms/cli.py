@@ -4,6 +4,8 @@ Commands exit 0 on success and non-zero with one readable line on stderr on fail
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -17,7 +19,8 @@ from lms.plugins import PluginHost
 def init_app(app: Flask, host: PluginHost) -> None:
     """Build a fresh `lms` group for this app so plugin commands never leak between apps."""
     group = AppGroup("lms", help="ASN LMS administration.")
-    for command in (create_admin, plugins, seed_demo, close_overdue_attempts):
+    for command in (create_admin, plugins, seed_demo, close_overdue_attempts, import_course,
+                    export_course):
         group.add_command(command)
     host.call("register_commands", cli=group)
     app.cli.add_command(group)
@@ -89,3 +92,40 @@ def close_overdue_attempts() -> None:
 
     closed = attempts.close_overdue()
     click.echo(f"{closed} overdue attempt(s) closed")
+
+
+@click.command("import-course")
+@click.argument("path", type=click.Path(exists=True, path_type=Path))
+@click.option("--publish", is_flag=True, help="Publish the new version at once.")
+@with_appcontext
+def import_course(path: Path, publish: bool) -> None:
+    """Import a lms-course/1 package (zip or folder) as the course's next version."""
+    from lms.services import packages
+    from lms.services.courses import PackageInvalid
+
+    try:
+        version = packages.import_path(path, publish=publish)
+    except PackageInvalid as exc:
+        for problem in exc.problems[1:]:
+            click.echo(str(problem), err=True)
+        fail(f"package refused ({len(exc.problems)} problem(s)): {exc.problems[0]}")
+    state = "published" if publish else "draft (publish it from the author pages)"
+    click.echo(f"{version.course.slug} version {version.number} imported, {state}")
+
+
+@click.command("export-course")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--version", "number", type=int, default=None, help="Version number (default: published).")
+@with_appcontext
+def export_course(slug: str, file: Path, number: int | None) -> None:
+    """Export a course version as a lms-course/1 zip that imports back losslessly."""
+    from lms.services import packages
+    from lms.services.courses import CourseNotFound
+
+    try:
+        version = packages.find_version(slug, number)
+    except CourseNotFound as exc:
+        fail(f"no such course or version: {exc}")
+    file.write_bytes(packages.export_zip(version))
+    click.echo(f"{slug} version {version.number} written to {file}")

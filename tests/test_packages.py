@@ -33,15 +33,24 @@ def test_import_export_import_is_lossless(lms_app, tmp_path):
         assert manifest["sections"][-1]["quizzes"][0]["id"] == "kuis-akhir"
 
 
-def test_a_bad_package_is_refused_whole_and_writes_nothing(lms_app, tmp_path):
-    import pytest
+def test_cli_imports_and_exports(lms_app, lms_runner, tmp_path):
+    result = lms_runner.invoke(args=["lms", "import-course", str(DEMO / "literasi-digital-asn"), "--publish"])
+    assert result.exit_code == 0 and "literasi-digital-asn version 1 imported, published" in result.output
+    target = tmp_path / "export.zip"
+    result = lms_runner.invoke(args=["lms", "export-course", "literasi-digital-asn", str(target)])
+    assert result.exit_code == 0 and target.read_bytes()[:2] == b"PK"
+    result = lms_runner.invoke(args=["lms", "import-course", str(target)])
+    assert result.exit_code == 0 and "version 2 imported, draft" in result.output
+    missing = lms_runner.invoke(args=["lms", "export-course", "tidak-ada", str(tmp_path / "x.zip")])
+    assert missing.exit_code == 1 and "no such course" in missing.output
 
-    from lms.services.courses import PackageInvalid
 
+def test_cli_refuses_a_bad_package_with_readable_lines_and_writes_nothing(lms_app, lms_runner, tmp_path):
     folder = unpack(tmp_path / "rusak", {"format": "lms-course/1", "slug": "Rusak!", "jp": -3,
                                           "sections": []}, {})
-    with lms_app.app_context(), pytest.raises(PackageInvalid, match="course.yaml: slug"):
-        packages.import_path(folder)
+    result = lms_runner.invoke(args=["lms", "import-course", str(folder)])
+    assert result.exit_code == 1
+    assert "package refused" in result.output and "course.yaml: slug" in result.output
     with lms_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Course)) == 0
         assert db.session.scalar(select(func.count()).select_from(CourseVersion)) == 0
