@@ -54,3 +54,62 @@ def test_cli_refuses_a_bad_package_with_readable_lines_and_writes_nothing(lms_ap
     with lms_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Course)) == 0
         assert db.session.scalar(select(func.count()).select_from(CourseVersion)) == 0
+
+
+def zipped(slug: str = "unggahan", **changes) -> bytes:
+    from lms.packages.archive import write_package
+    from lms.testing import course_manifest
+
+    manifest, bodies = course_manifest(slug, lessons=2)
+    return write_package({**manifest, **changes}, bodies, {})
+
+
+def upload(client, data: bytes, name: str = "kursus.zip"):
+    import io
+
+    token = client.csrf_token("/author/import")
+    return client.post("/author/import", content_type="multipart/form-data",
+                       data={"csrf_token": token, "package": (io.BytesIO(data), name)})
+
+
+def test_author_uploads_a_package_as_a_draft_and_owns_the_new_course(lms_app, lms_client, lms_auth, lms_user):
+    author = lms_user("author")
+    lms_auth.login(author)
+    response = upload(lms_client, zipped())
+    assert response.status_code == 302 and response.location == "/author/courses/unggahan/questions"
+    with lms_app.app_context():
+        version = db.session.scalar(select(CourseVersion))
+        assert (version.number, version.status.value) == (1, "draft")
+        assert [u.email for u in version.course.authors] == [author.email]
+    assert lms_client.get("/courses/unggahan").status_code == 404  # not published yet
+    lms_client.submit("/author/courses/unggahan/publish", form_page="/author/courses/unggahan/questions")
+    assert lms_client.get("/courses/unggahan").status_code == 200
+
+
+def test_a_refused_upload_lists_its_problems_and_writes_nothing(lms_app, lms_client, lms_auth, lms_user):
+    lms_auth.login(lms_user("author"))
+    response = upload(lms_client, zipped(slug="Bukan Slug", jp="banyak"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "course.yaml: slug" in page and "course.yaml: jp" in page
+    assert upload(lms_client, b"bukan zip sama sekali").status_code == 400
+    assert upload(lms_client, zipped(), name="kursus.exe").status_code == 400
+    with lms_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Course)) == 0
+
+
+def test_an_author_cannot_add_versions_to_someone_elses_course(lms_app, lms_client, lms_auth, lms_user):
+    lms_auth.login(lms_user("author"))
+    upload(lms_client, zipped())
+    lms_auth.logout()
+    lms_auth.login(lms_user("author"))
+    assert upload(lms_client, zipped()).status_code == 403
+    lms_auth.logout()
+    lms_auth.login(lms_user("admin"))
+    assert upload(lms_client, zipped()).status_code == 302  # admins may
+    with lms_app.app_context():
+        assert sorted(db.session.scalars(select(CourseVersion.number))) == [1, 2]
+
+
+def test_learners_cannot_upload(lms_client, lms_auth, lms_user):
+    lms_auth.login(lms_user())
+    assert lms_client.get("/author/import").status_code == 403

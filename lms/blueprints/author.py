@@ -9,9 +9,11 @@ from lms.access import role_required
 from sqlalchemy import select
 
 from lms.database import db
-from lms.forms.quizzes import ConfirmForm, GradeForm, QuestionEditForm, QuestionImportForm
+from lms.forms.quizzes import (ConfirmForm, GradeForm, PackageUploadForm, QuestionEditForm,
+                               QuestionImportForm)
+from lms.packages.archive import Limits
 from lms.models import Attempt, Course, Quiz, Role
-from lms.services import attempts, authoring, courses, drafts, question_bank, quiz_reports
+from lms.services import attempts, authoring, courses, drafts, packages, question_bank, quiz_reports
 from lms.services.courses import PackageInvalid
 from lms.services import quizzes as quizzes_service
 
@@ -28,6 +30,26 @@ def index():
     courses = authoring.my_courses(current_user)
     quizzes = quizzes_service.by_version([v.id for _c, v in courses if v is not None])
     return render_template("author/index.html", courses=courses, quizzes=quizzes)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@author_required
+def upload():
+    """Upload a course package: validated whole, imported as a draft version."""
+    form = PackageUploadForm()
+    if form.validate_on_submit():
+        data = form.package.data.read(Limits().max_archive_bytes + 1)
+        try:
+            version = packages.import_upload(data, form.package.data.filename or "", current_user)
+        except PackageInvalid as exc:
+            return render_template("author/problems.html", course=None, problems=exc.problems), 400
+        except packages.NotYourCourse as exc:
+            flash(_("The course %(slug)s belongs to other authors.", slug=str(exc)), "error")
+            return render_template("author/upload.html", form=form), 403
+        flash(_("%(title)s imported as draft version %(n)d. Check it, then publish.",
+                title=version.title, n=version.number), "success")
+        return redirect(url_for("author.bank", slug=version.course.slug))
+    return render_template("author/upload.html", form=form), 400 if form.errors else 200
 
 
 @bp.get("/courses/<slug>/quizzes/<key>")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DecimalField, SelectChoice, SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
@@ -31,3 +31,8 @@ class QuestionEditForm(Form):
 
 class ConfirmForm(Form):
     """A button that changes something: only its CSRF token matters."""
+
+
+class PackageUploadForm(Form):
+    package = FileField(_l("Course package (.zip, lms-course/1)"),
+                        validators=[FileRequired(), FileAllowed(["zip"], _l("Choose a .zip file."))])

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from lms.database import db
+from lms.errors import LmsError
 from lms.models import Course, CourseVersion, Question, Quiz, Section, VersionStatus
 from lms.packages.directory import read_directory
 from lms.packages.manifest import FORMAT
@@ -33,6 +34,31 @@ def import_path(path: Path, publish: bool = False) -> CourseVersion:
     version = courses.import_version(spec, bodies)
     if publish:
         courses.publish(version)
+    return version
+
+
+class NotYourCourse(LmsError):
+    """The package's slug names a course the uploader may not author."""
+
+
+def import_upload(data: bytes, filename: str, uploader) -> CourseVersion:
+    """Import an uploaded zip as a draft; a new course gets the uploader as its author.
+
+    Checked before anything is written: the archive, every file in it, and the uploader's
+    right to the slug (an author cannot add versions to someone else's course).
+    """
+    from lms.packages.archive import read_package
+    from lms.services import authoring
+
+    package, problems = read_package(data, file=filename or "package.zip")
+    if problems:
+        raise PackageInvalid(problems)
+    existing = db.session.scalar(select(Course).where(Course.slug == package.spec.slug))
+    if existing is not None and not authoring.can_author(uploader, existing):
+        raise NotYourCourse(package.spec.slug)
+    version = courses.import_version(package.spec, package.bodies)
+    if existing is None and uploader.role.value != "admin":
+        authoring.add_author(version.course, uploader)
     return version
 
 
