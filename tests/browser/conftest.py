@@ -61,25 +61,24 @@ def chromium_browser():
             browser.close()
 
 
-@pytest.fixture
-def phone(chromium_browser):
-    """A page in a fresh phone-sized browser context."""
-    context = chromium_browser.new_context(**PHONE)
+def _phone_page(browser):
+    """Yield a page in a fresh phone-sized context (own cookies), closed afterwards."""
+    context = browser.new_context(**PHONE)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     try:
         yield context.new_page()
     finally:
         context.close()
+
+
+@pytest.fixture
+def phone(chromium_browser):
+    """A page in a fresh phone-sized browser context."""
+    yield from _phone_page(chromium_browser)
 
 
 @pytest.fixture
 def stranger(chromium_browser):
     """A page in another fresh phone-sized context: someone with no account and no cookies."""
-    context = chromium_browser.new_context(**PHONE)
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
+    yield from _phone_page(chromium_browser)
