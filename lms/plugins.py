@@ -245,9 +245,3 @@ def _entry_points() -> list[metadata.EntryPoint]:
 def _dist_version(ep: metadata.EntryPoint) -> str:
     dist = getattr(ep, "dist", None)
     return dist.version if dist is not None else ""
-
-
-def get_host(app: Flask) -> PluginHost:
-    """Return the app's plugin host."""
-    return app.extensions["lms"]
-

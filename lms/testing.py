@@ -128,11 +128,6 @@ def empty_database(db) -> None:
     existing.drop_all(bind=db.engine)
 
 
-def forget_prepared_databases() -> None:
-    """Make the next lms_app rebuild the PostgreSQL schema (after a test dropped it)."""
-    _prepared_databases.clear()
-
-
 # ---------------------------------------------------------------------- clients
 
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -23,7 +24,7 @@ def ledger():
     form = ExternalTrainingForm()
     if form.validate_on_submit():
         upload = form.evidence.data
-        data = upload.read(jp_ledger_limit() + 1)
+        data = upload.read(int(current_app.config["EVIDENCE_MAX_BYTES"]) + 1)
         try:
             jp_ledger.record_external(
                 current_user, title=form.title.data, organiser=form.organiser.data,
@@ -36,12 +37,6 @@ def ledger():
             return redirect(url_for("jp.ledger"))
     return render_template("jp/ledger.html", ledger=jp_ledger.year_of(current_user, year), form=form), \
         400 if form.errors else 200
-
-
-def jp_ledger_limit() -> int:
-    from flask import current_app
-
-    return int(current_app.config["EVIDENCE_MAX_BYTES"])
 
 
 @bp.get("/me/jp/<int:entry_id>/evidence")

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import random
 
-from flask import Blueprint, abort, current_app, flash, jsonify, redirect, render_template, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -62,7 +63,7 @@ def save(uid: str):
         return jsonify(error={"code": "csrf", "message": "invalid form token", "details": {}}), 400
     current = _own_attempt(uid, lock=True)
     try:
-        saved = attempts.save(current, attempts.read_responses(current, _form()))
+        saved = attempts.save(current, attempts.read_responses(current, request.form))
     except attempts.AttemptClosed:
         return jsonify(error={"code": "attempt_closed", "message": _("This attempt is closed."),
                               "details": {}}), 409
@@ -76,7 +77,7 @@ def submit(uid: str):
         abort(400)
     current = _own_attempt(uid, lock=True)
     was_open = current.state == AttemptState.OPEN
-    responses = attempts.read_responses(current, _form()) if was_open else None
+    responses = attempts.read_responses(current, request.form) if was_open else None
     finished = attempts.submit(current, responses)
     if was_open and finished.finished_by == "expired":
         flash(_("Time was up: only the answers saved in time were graded."), "info")
@@ -106,12 +107,6 @@ def _inputs(current: Attempt, question):
     rng = random.Random(f"{current.seed}:{question.slot}") if current.quiz.shuffle_options else _Unshuffled()
     return registry.get(kind).render(question.definition, attempts.field_name(question),
                                      question.response, rng)
-
-
-def _form():
-    from flask import request
-
-    return request.form
 
 
 class _Unshuffled(random.Random):

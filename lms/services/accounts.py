@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import func, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -125,15 +125,6 @@ def change_password(user: User, current: str, new: str) -> None:
         raise ValidationFailed({"new_password": weak})
     user.password_hash = hash_password(new)
     db.session.commit()
-
-
-def set_role(user: User, role: Role) -> None:
-    user.role = Role(role)
-    db.session.commit()
-
-
-def count_users() -> int:
-    return db.session.scalar(select(func.count()).select_from(User))
 
 
 def find_by_email(email: str) -> User | None:

@@ -17,7 +17,7 @@ import secrets
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from lms import events
@@ -257,12 +257,17 @@ def _score(attempt: Attempt) -> None:
         attempt.state = AttemptState.NEEDS_GRADING
         attempt.score = attempt.passed = None
         return
-    attempt.points = sum(q.points * q.fraction for q in attempt.questions)
-    attempt.score = round(100 * attempt.points / attempt.max_points, 2) if attempt.max_points else 100.0
-    attempt.passed = attempt.score >= attempt.quiz.pass_mark
+    _total(attempt)
     attempt.state = AttemptState.GRADED
     events.enqueue("quiz_graded", attempt=attempt)
     _evaluate_course(attempt)
+
+
+def _total(attempt: Attempt) -> None:
+    """Points, score (0-100) and pass/fail from the questions' fractions."""
+    attempt.points = sum(q.points * (q.fraction or 0) for q in attempt.questions)
+    attempt.score = round(100 * attempt.points / attempt.max_points, 2) if attempt.max_points else 100.0
+    attempt.passed = attempt.score >= attempt.quiz.pass_mark
 
 
 def _evaluate_course(attempt: Attempt) -> None:
@@ -286,10 +291,8 @@ def grade_manually(question: AttemptQuestion, fraction: float, feedback: str, gr
     question.graded_by_id, question.graded_at = grader.id, now()
     if attempt.state == AttemptState.NEEDS_GRADING:
         _score(attempt)
-    else:  # regrading a graded attempt: recompute, react again only through the new score
-        attempt.points = sum(q.points * (q.fraction or 0) for q in attempt.questions)
-        attempt.score = round(100 * attempt.points / attempt.max_points, 2) if attempt.max_points else 100.0
-        attempt.passed = attempt.score >= attempt.quiz.pass_mark
+    else:  # regrading an already graded attempt: only its totals change, no new event
+        _total(attempt)
     events.commit()
     return attempt
 
@@ -312,7 +315,3 @@ def close_overdue(moment: dt.datetime | None = None, batch: int = 500) -> int:
             if attempt.state == AttemptState.OPEN:
                 _finish(attempt, "expired")
                 closed += 1
-
-
-def count_open() -> int:
-    return db.session.scalar(select(func.count()).select_from(Attempt).where(Attempt.state == AttemptState.OPEN))

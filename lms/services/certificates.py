@@ -27,10 +27,6 @@ class CertificateError(LmsError):
     """A certificate action that is not possible (e.g. revoking a revoked certificate)."""
 
 
-def local_now() -> dt.datetime:
-    return dt.datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-
-
 def local_date(moment: dt.datetime) -> dt.date:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.timezone.utc)

@@ -89,7 +89,3 @@ def _cell(value):
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
-
-
-def waiting_for_grading(course: Course, quiz_key: str) -> list[Attempt]:
-    return [a for a in finished_attempts(course, quiz_key) if a.state == AttemptState.NEEDS_GRADING]
