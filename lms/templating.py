@@ -22,6 +22,17 @@ LABELS = {
     "jp_source": {"course": _l("Course"), "external": _l("External training")},
     "jp_status": {"pending": _l("Waiting for approval"), "approved": _l("Approved"),
                   "rejected": _l("Rejected")},
+    # What a new version changes in a course, a lesson, a quiz or a question.
+    "change": {"title": _l("title"), "summary": _l("summary"), "language": _l("language"),
+               "jp": _l("JP"), "competency": _l("competency"), "category_id": _l("category"),
+               "cover_image": _l("cover"), "type": _l("type"), "required": _l("required"),
+               "content": _l("content"), "section": _l("section"), "pass_mark": _l("pass mark"),
+               "time_limit": _l("time limit"), "max_attempts": _l("attempts allowed"),
+               "attempt_delay": _l("delay between attempts"), "grading_method": _l("grading"),
+               "shuffle_questions": _l("question order"), "shuffle_options": _l("option order"),
+               "draw_count": _l("questions drawn"), "draw_category": _l("category drawn from"),
+               "question_keys": _l("questions"), "review": _l("review options"),
+               "category": _l("category"), "points": _l("points"), "definition": _l("question text or answers")},
 }
 
 
@@ -66,6 +77,7 @@ def pct(value) -> str:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["pct"] = pct
+    app.jinja_env.filters["label_change"] = lambda value: label("change", value)
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         error_title=lambda code: ERROR_TITLES.get(code, ""),

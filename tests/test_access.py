@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.database import db
-from lms.models import Course, CourseVersion, JpEntry, Question, User
+from lms.models import Course, CourseVersion, JpEntry, Question, User, course_authors
 from lms.services import authoring
 
 QUESTIONS = [{"id": "esai", "type": "essay", "text": "Ceritakan pengalaman Anda."},
@@ -22,6 +22,14 @@ AUTHOR_ROUTES = [
     ("POST", "/author/courses/milik/questions/tf/edit"),
     ("POST", "/author/courses/milik/questions/tf/delete"),
     ("POST", "/author/courses/milik/publish"),
+    ("GET", "/author/courses/milik/"),
+    ("GET", "/author/courses/milik/versions/1/"),
+    ("GET", "/author/courses/milik/versions/1/pelajaran-1"),
+    ("GET", "/author/courses/milik/versions/1/package.zip"),
+    ("POST", "/author/courses/milik/versions/1/restore"),
+    ("POST", "/author/courses/milik/draft/discard"),
+    ("POST", "/author/courses/milik/authors"),
+    ("POST", "/author/courses/milik/authors/1/remove"),
     ("GET", "/author/courses/milik/quizzes/kuis"),
     ("GET", "/author/courses/milik/quizzes/kuis/attempts.csv"),
     ("GET", "/author/attempts/{uid}/questions/0/grade"),
@@ -49,7 +57,7 @@ def owned(lms_app, lms_client, lms_auth, lms_user, lms_course):
 def state(app) -> tuple:
     with app.app_context():
         return tuple(db.session.scalar(select(func.count()).select_from(model))
-                     for model in (CourseVersion, Question, JpEntry))
+                     for model in (CourseVersion, Question, JpEntry, course_authors))
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
@@ -63,7 +71,7 @@ def test_author_routes_refuse_everyone_else(lms_app, lms_client, lms_auth, lms_u
         response = lms_client.get(url)
     else:
         data = {"csrf_token": lms_client.csrf_token("/"), "definition": "id: tf\ntype: truefalse\ntext: X\nanswer: false\n",
-                "percent": "100", "file": (io.BytesIO(b"::A:: B {T}"), "x.gift")}
+                "percent": "100", "login": "learner@example.org", "file": (io.BytesIO(b"::A:: B {T}"), "x.gift")}
         response = lms_client.post(url, data=data, content_type="multipart/form-data")
     assert response.status_code == EXPECTED[role]
     assert state(lms_app) == before

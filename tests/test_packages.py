@@ -76,7 +76,7 @@ def test_author_uploads_a_package_as_a_draft_and_owns_the_new_course(lms_app, lm
     author = lms_user("author")
     lms_auth.login(author)
     response = upload(lms_client, zipped())
-    assert response.status_code == 302 and response.location == "/author/courses/unggahan/questions"
+    assert response.status_code == 302 and response.location == "/author/courses/unggahan/"
     with lms_app.app_context():
         version = db.session.scalar(select(CourseVersion))
         assert (version.number, version.status.value) == (1, "draft")

@@ -1,10 +1,16 @@
 """Who may author what: admins every course, authors the courses they own or co-author."""
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from flask_babel import gettext as _
+from sqlalchemy import exists, or_, select
 
 from lms.database import db
+from lms.errors import LmsError
 from lms.models import Course, CourseVersion, Role, User, VersionStatus, course_authors
+
+
+class CoAuthorError(LmsError):
+    """A co-author change that cannot be made; the message is shown to the author."""
 
 
 def can_author(user: User, course: Course) -> bool:
@@ -23,6 +29,33 @@ def add_author(course: Course, user: User) -> None:
     if user not in course.authors:
         course.authors.append(user)
         db.session.commit()
+
+
+def add_co_author(course: Course, login: str) -> User:
+    """Add the author found by email or NIP; only accounts with the author role qualify."""
+    login = login.strip()
+    user = db.session.scalar(select(User).where(or_(User.email == login.lower(), User.nip == login)))
+    if user is None:
+        raise CoAuthorError(_("No account has the email or NIP %(login)s.", login=login))
+    if user.role not in (Role.AUTHOR, Role.ADMIN):
+        raise CoAuthorError(_("%(name)s is not an author; an administrator can give them the author role.",
+                              name=user.name))
+    if user in course.authors:
+        raise CoAuthorError(_("%(name)s is already an author of this course.", name=user.name))
+    add_author(course, user)
+    return user
+
+
+def remove_co_author(course: Course, user_id: int) -> User:
+    """Remove an author; a course keeps at least one, so nobody orphans it by accident."""
+    user = next((u for u in course.authors if u.id == user_id), None)
+    if user is None:
+        raise CoAuthorError(_("That account is not an author of this course."))
+    if len(course.authors) == 1:
+        raise CoAuthorError(_("A course needs at least one author."))
+    course.authors.remove(user)
+    db.session.commit()
+    return user
 
 
 def my_courses(user: User) -> list[tuple[Course, CourseVersion | None]]:
