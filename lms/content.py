@@ -1,6 +1,8 @@
 """Author content to safe HTML: Markdown rendered once, then sanitised (no script survives)."""
 from __future__ import annotations
 
+import threading
+
 import markdown as md
 import nh3
 
@@ -26,10 +28,22 @@ MARKDOWN_EXTENSIONS = ["extra", "sane_lists", "smarty"]
 MARKDOWN_CONFIGS = {"extra": {"tables": {"use_align_attribute": True}}}
 
 
+_local = threading.local()
+
+
+def _renderer() -> md.Markdown:
+    """This thread's Markdown converter: building one (extensions and all) costs more than
+    most conversions, and a large import converts hundreds of texts."""
+    renderer = getattr(_local, "renderer", None)
+    if renderer is None:
+        renderer = _local.renderer = md.Markdown(extensions=MARKDOWN_EXTENSIONS,
+                                                 extension_configs=MARKDOWN_CONFIGS, output_format="html")
+    return renderer
+
+
 def render_markdown(source: str) -> str:
     """Render Markdown to sanitised HTML; raw HTML in the source goes through the same filter."""
-    html = md.markdown(source or "", extensions=MARKDOWN_EXTENSIONS,
-                       extension_configs=MARKDOWN_CONFIGS, output_format="html")
+    html = _renderer().reset().convert(source or "")
     return sanitize_html(html)
 
 

@@ -13,8 +13,10 @@ from lms.packages.manifest import Problem
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-class _Dumper(yaml.SafeDumper):
-    """Never writes anchors/aliases (shared objects are repeated), since the reader refuses them."""
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    """Never writes anchors/aliases (shared objects are repeated), since the reader refuses them.
+
+    The libyaml emitter when present: exports of large banks spend most of their time here."""
 
     def ignore_aliases(self, data) -> bool:
         return True
