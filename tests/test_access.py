@@ -25,6 +25,7 @@ AUTHOR_ROUTES = [
     ("GET", "/author/courses/milik/"),
     ("GET", "/author/courses/milik/versions/1/"),
     ("GET", "/author/courses/milik/versions/1/pelajaran-1"),
+    ("GET", "/author/courses/milik/versions/1/assets/peta.png"),
     ("GET", "/author/courses/milik/versions/1/package.zip"),
     ("POST", "/author/courses/milik/versions/1/restore"),
     ("POST", "/author/courses/milik/draft/discard"),

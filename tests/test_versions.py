@@ -12,6 +12,10 @@ from lms.packages.archive import write_package
 from lms.services import packages, progress, versions
 from lms.testing import course_manifest
 
+#: Two small files that pass the asset checks as PNG images (the signature and a header).
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
+PNG_2 = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x01" * 17
+
 
 def package(slug: str = "berkala", lessons: dict[str, str] | None = None, **changes) -> bytes:
     """A zip whose one section holds `lessons` (id -> Markdown body), in order."""
@@ -217,3 +221,26 @@ def _admin(app):
         db.session.add(user)
         db.session.commit()
     return user
+
+
+def test_a_drafts_files_show_in_its_preview_and_in_the_changes(lms_app, lms_client, author):
+    def with_image(colour: bytes) -> bytes:
+        manifest, _bodies = course_manifest("bergambar", lessons=0)
+        manifest["sections"][0]["lessons"] = [{"id": "peta", "title": "Peta", "file": "lessons/peta.md"}]
+        return write_package(manifest, {"lessons/peta.md": "![Peta layanan](assets/peta.png)\n"},
+                             {"assets/peta.png": colour})
+
+    upload(lms_client, with_image(PNG))
+    page = lms_client.get("/author/courses/bergambar/versions/1/peta").get_data(as_text=True)
+    assert 'src="assets/peta.png"' in page
+    image = lms_client.get("/author/courses/bergambar/versions/1/assets/peta.png")
+    assert image.status_code == 200 and image.mimetype == "image/png" and image.data == PNG
+    assert image.headers["X-Content-Type-Options"] == "nosniff"
+    assert lms_client.get("/author/courses/bergambar/versions/1/assets/tidak-ada.png").status_code == 404
+    assert lms_client.get("/learn/bergambar/assets/peta.png").status_code == 404  # a draft: not for learners
+    lms_client.submit("/author/courses/bergambar/publish", form_page="/author/courses/bergambar/")
+    upload(lms_client, with_image(PNG_2))
+    with lms_app.app_context():
+        course = db.session.scalar(select(Course).where(Course.slug == "bergambar"))
+        change = versions.diff(versions.published_of(course), versions.draft_of(course))
+    assert change.assets.changed == {"assets/peta.png": ["content"]} and not change.lessons

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.forms.courses import CatalogFilterForm, EnrolForm
-from lms.services import courses, enrollment, progress, quizzes
+from lms.services import assets, courses, enrollment, progress, quizzes
 from lms.services.courses import CatalogFilters, CourseNotFound
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses")
@@ -19,7 +19,8 @@ def index():
     filters = CatalogFilters(**form.data) if form.validate() else CatalogFilters()
     page = courses.catalog(filters, page=request.args.get("page", 1, type=int))
     return render_template("catalog/index.html", form=form, page=page,
-                           enrolled=enrollment.statuses_for(current_user, page.items))
+                           enrolled=enrollment.statuses_for(current_user, page.items),
+                           covers=assets.stored_covers(page.items))
 
 
 @bp.get("/<slug>")
@@ -36,7 +37,17 @@ def course(slug: str):
     return render_template("catalog/course.html", version=version, course=version.course,
                            enrollment=mine, active=enrollment.is_active(mine), done=keys,
                            denial=denial, form=EnrolForm(), section_quizzes=section_quizzes,
-                           scores=scores)
+                           scores=scores, has_cover=bool(assets.stored_covers([version])))
+
+
+@bp.get("/<slug>/cover")
+def cover(slug: str):
+    """The published version's cover image, public like the course page that shows it;
+    only a cover stored as one of the version's assets (never a remote URL)."""
+    version = _published_or_404(slug, with_lessons=False)
+    if not (version.cover_image or "").startswith("assets/"):
+        abort(404)
+    return assets.send(version, version.cover_image, public=True)
 
 
 @bp.post("/<slug>/enrol")

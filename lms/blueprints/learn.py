@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from lms.forms.courses import EnrolForm
 from lms.registry import lesson_types
-from lms.services import courses, enrollment, progress, quizzes
+from lms.services import assets, authoring, courses, enrollment, progress, quizzes
 from lms.services.courses import CourseNotFound
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -43,6 +43,25 @@ def lesson(slug: str, key: str):
         required_total=sum(1 for item in lessons if item.required),
         required_done=sum(1 for item in lessons if item.required and item.key in done),
         section_quizzes=section_quizzes, form=EnrolForm())
+
+
+@bp.get("/<slug>/assets/<path:path>")
+@login_required
+def asset(slug: str, path: str):
+    """A file of the published version, for its learners and authors.
+
+    Lesson pages live at /learn/<slug>/<key>, so ``assets/x.png`` written in a lesson
+    resolves here. Anyone else gets 404, not the enrol redirect: the request is usually an
+    <img> or <video> on some page, where a redirect and a flashed message would only confuse.
+    """
+    try:
+        version = courses.published_version(slug, with_lessons=False)
+    except CourseNotFound:
+        abort(404)
+    if not enrollment.is_active(enrollment.get_enrollment(current_user, version.course)) \
+            and not authoring.can_author(current_user, version.course):
+        abort(404)
+    return assets.send(version, "assets/" + path)
 
 
 @bp.post("/<slug>/<key>/complete")

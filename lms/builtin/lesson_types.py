@@ -33,7 +33,7 @@ class VideoLesson(LessonType):
     label = _l("Video")
 
     def validate(self, entry):
-        problems = require_url(entry)
+        problems = require_url_or_asset(entry)
         if not problems and youtube_id(entry["url"].strip()) is None \
                 and not urlsplit(entry["url"].strip()).path.lower().endswith(VIDEO_EXTENSIONS):
             problems.append("url: must be a YouTube link or a video file (.mp4, .webm, .ogg)")
@@ -63,7 +63,7 @@ class FileLesson(LessonType):
     label = _l("File to download")
 
     def validate(self, entry):
-        return require_url(entry)
+        return require_url_or_asset(entry)
 
     def prepare(self, entry, body):
         name = str(entry.get("filename") or urlsplit(entry["url"].strip()).path.rsplit("/", 1)[-1])
@@ -93,6 +93,24 @@ class LinkLesson(LessonType):
         return _description(lesson) + Markup(
             '<p><a class="button secondary" href="{0}" target="_blank" rel="noopener noreferrer">'
             '↗ {0}</a></p>').format(lesson.data["url"])
+
+
+def require_url_or_asset(entry: dict) -> list[str]:
+    """An absolute http(s) URL, or a file of the package: ``assets/...``.
+
+    A relative asset path is kept as written; on the lesson page (/learn/<slug>/<key>) it
+    resolves to /learn/<slug>/assets/..., the route that serves the version's assets to
+    its learners. The import checks separately that the file is in the package.
+    """
+    value = entry.get("url")
+    if isinstance(value, str) and value.strip().startswith("assets/"):
+        path = value.strip()
+        segments = path.split("?", 1)[0].split("#", 1)[0].split("/")
+        if "\\" in path or any(s in ("", ".", "..") for s in segments) \
+                or any(ord(c) < 32 or c.isspace() and c != " " for c in path):
+            return ["url: assets/ paths must be plain relative paths (no '..', empty parts or backslashes)"]
+        return []
+    return require_url(entry)
 
 
 def _description(lesson) -> Markup:

@@ -335,6 +335,12 @@ class _Reader:
                                         + (" and end in .md" if kind == "lesson" else ""), where)
             elif file in texts:
                 bodies[file] = texts[file]
+        for i, section in enumerate(spec.sections):
+            for j, lesson in enumerate(section.lessons):
+                target = asset_url(lesson.entry.get("url"))
+                if target is not None and target not in present:
+                    self.add("course.yaml", f"lesson {lesson.id!r} names {target}, which is not in the archive",
+                             f"sections[{i}].lessons[{j}].url")
         if spec.cover and spec.cover.startswith("assets/") and spec.cover not in present:
             self.add("course.yaml", f"cover names {spec.cover}, which is not in the archive", "cover")
         return bodies
@@ -343,11 +349,9 @@ class _Reader:
         """Refuse active content in raw HTML and links; every assets/ reference must exist."""
         plain = _blank_code(text)
         found = _markdown_problems(plain)
-        line_of = _line_finder(plain)
-        for match in _ASSET_REF.finditer(plain):
-            target = unquote(next(g for g in match.groups() if g).split("#", 1)[0].split("?", 1)[0])
+        for line, target in _asset_refs(plain):
             if target not in present:
-                found.append((line_of(match.start()), f"refers to {target}, which is not in the archive"))
+                found.append((line, f"refers to {target}, which is not in the archive"))
         for line, message in sorted(found)[:MAX_PROBLEMS_PER_FILE]:
             self.add(path, message, f"line {line}")
         if len(found) > MAX_PROBLEMS_PER_FILE:
@@ -355,6 +359,33 @@ class _Reader:
 
 
 _INVALID = object()
+
+
+def asset_references(text: str) -> list[tuple[int, str]]:
+    """(line, package path) of every assets/ file a Markdown text refers to, outside code.
+
+    Public so that every import path (zip, folder, a spec built in code) can check that
+    what a lesson shows is really shipped, with the very rules the zip reader applies.
+    """
+    return _asset_refs(_blank_code(text))
+
+
+def asset_url(value) -> str | None:
+    """The package path a lesson's relative ``url: assets/...`` names; None for other URLs."""
+    if not isinstance(value, str) or not value.strip().startswith("assets/"):
+        return None
+    return _asset_target(value.strip())
+
+
+def _asset_refs(plain: str) -> list[tuple[int, str]]:
+    line_of = _line_finder(plain)
+    return [(line_of(match.start()), _asset_target(next(g for g in match.groups() if g)))
+            for match in _ASSET_REF.finditer(plain)]
+
+
+def _asset_target(reference: str) -> str:
+    """A reference as written (URL-encoded, maybe with #page or ?query) to a package path."""
+    return unquote(reference.split("#", 1)[0].split("?", 1)[0])
 
 
 # --------------------------------------------------------------------------- names
@@ -513,6 +544,12 @@ def _markdown_problems(text: str) -> list[tuple[int, str]]:
         scheme = "data:text/html" if scheme.startswith("data") else scheme.split(":", 1)[0] + ":"
         found.append((line_of(match.start()), f"{scheme} links are not allowed"))
     return found
+
+
+def markdown_problems(text: str) -> list[tuple[int, str]]:
+    """(line, message) for active content in lesson Markdown: the check an import applies
+    to lessons/*.md (code blocks and spans skipped), for text that arrives another way."""
+    return sorted(_markdown_problems(_blank_code(text)))
 
 
 # --------------------------------------------------------------------------- assets

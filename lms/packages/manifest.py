@@ -124,17 +124,22 @@ def parse_manifest(data, file: str = "course.yaml") -> tuple[CourseSpec | None, 
         check.add("slug", "use lowercase letters, digits and hyphens")
     spec = CourseSpec(
         slug=slug,
-        title=check.text(data, "title", ""),
-        language=_choice(check, data, "language", LANGUAGES, default="id"),
-        jp=_jp(check, data),
-        competency=_choice(check, data, "competency", COMPETENCIES),
-        summary=check.text(data, "summary", "", required=False, max_len=2000),
-        category=check.text(data, "category", "", required=False, max_len=80) or None,
+        **_catalog_fields(check, data),
         cover=check.text(data, "cover", "", required=False, max_len=300) or None,
         sections=_sections(check, data.get("sections")),
         certificate_template=check.text(data, "certificate_template", "", required=False, max_len=40) or None,
     )
     return (None if check.problems else spec), check.problems
+
+
+def _catalog_fields(check: _Checker, data: dict) -> dict:
+    """The fields the catalog shows; the browser editor checks them alone (catalog_fields)."""
+    return {"title": check.text(data, "title", ""),
+            "language": _choice(check, data, "language", LANGUAGES, default="id"),
+            "jp": _jp(check, data),
+            "competency": _choice(check, data, "competency", COMPETENCIES),
+            "summary": check.text(data, "summary", "", required=False, max_len=2000),
+            "category": check.text(data, "category", "", required=False, max_len=80) or None}
 
 
 def _choice(check: _Checker, data: dict, key: str, allowed, default=None) -> str:
@@ -197,13 +202,13 @@ def _stable_id(check: _Checker, entry: dict, where: str, seen: dict[str, str]) -
     return item_id
 
 
-def _quiz(check: _Checker, entry, where: str, seen: dict[str, str]) -> QuizSpec | None:
+def _quiz(check: _Checker, entry, where: str, seen: dict[str, str], needs_file: bool = True) -> QuizSpec | None:
     """Read one quiz's settings; ids share the namespace of lesson ids (both are URLs)."""
     if not isinstance(entry, dict):
         check.add(where.rstrip("."), "must be a mapping with id and file")
         return None
     quiz_id = _stable_id(check, entry, where, seen)
-    file = check.text(entry, "file", where, max_len=300)
+    file = check.text(entry, "file", where, max_len=300, required=needs_file)
     if file and not file.lower().endswith((".gift", ".txt", ".yaml", ".yml")):
         check.add(where + "file", "must be a .gift or .yaml file")
     grading = entry.get("grading", "highest")
@@ -260,3 +265,41 @@ def _lesson(check: _Checker, entry, where: str, seen: dict[str, str]) -> LessonS
     if not isinstance(required, bool):
         check.add(where + "required", "must be true or false")
     return LessonSpec(lesson_id, check.text(entry, "title", where), kind, file, required is not False, entry)
+
+
+# --------------------------------------------------------------------- single parts
+# The browser editor changes one part of a version at a time; these check that part with
+# the very rules parse_manifest applies to a whole manifest. `taken` maps the ids already
+# used in the version to where they are used (shown in the "already used" message).
+
+
+def catalog_fields(data: dict, file: str = "course.yaml") -> tuple[dict, list[Problem]]:
+    """The catalog fields (title, summary, language, jp, competency, category), cleaned, and
+    their problems."""
+    check = _Checker(file)
+    fields = _catalog_fields(check, data)
+    return fields, check.problems
+
+
+def section_problems(entry: dict, file: str = "course.yaml") -> list[Problem]:
+    """Problems with a section's own fields (its title); its lessons are checked one by one."""
+    check = _Checker(file)
+    check.text(entry, "title", "")
+    return check.problems
+
+
+def lesson_entry(entry: dict, taken: dict[str, str] | None = None,
+                 file: str = "course.yaml") -> tuple[LessonSpec | None, list[Problem]]:
+    """One lesson entry read as in a manifest; the spec is None when there are problems."""
+    check = _Checker(file)
+    lesson = _lesson(check, entry, "", dict(taken or {}))
+    return (None if check.problems else lesson), check.problems
+
+
+def quiz_entry(entry: dict, taken: dict[str, str] | None = None, *, needs_file: bool = True,
+               file: str = "course.yaml") -> tuple[QuizSpec | None, list[Problem]]:
+    """One quiz entry read as in a manifest; `needs_file=False` for quizzes whose questions
+    are chosen from the bank rather than read from a file."""
+    check = _Checker(file)
+    quiz = _quiz(check, entry, "", dict(taken or {}), needs_file=needs_file)
+    return (None if check.problems else quiz), check.problems

@@ -67,4 +67,4 @@ def my_courses(user: User) -> list[tuple[Course, CourseVersion | None]]:
     if user.role != Role.ADMIN:
         query = query.join(course_authors, course_authors.c.course_id == Course.id).where(
             course_authors.c.user_id == user.id)
-    return list(db.session.execute(query).tuples())
+    return list(db.session.execute(query).all())

@@ -30,15 +30,21 @@ class CourseNotFound(LmsError):
 # ------------------------------------------------------------------ import and publish
 
 
-def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
+def import_version(spec: CourseSpec, bodies: dict[str, str],
+                   assets: dict[str, bytes] | None = None) -> CourseVersion:
     """Create the next draft version of the course `spec.slug` (the course too, if new).
 
     Every lesson is validated by its type first; nothing is written if anything is wrong.
+    `assets` (package path -> bytes) are stored with the version, in the same transaction:
+    their blobs are written first and removed again if the commit fails. Every reference
+    to an assets/ file must name one of them (no assets given means none exist).
     """
+    from lms.services import assets as asset_store
     from lms.services.quizzes import add_quizzes, quiz_problems
 
+    files = assets or {}
     parsed, quiz_found = quiz_problems(spec.quizzes(), bodies)
-    problems = _lesson_problems(spec, bodies) + quiz_found
+    problems = _lesson_problems(spec, bodies) + quiz_found + asset_store.check(spec, bodies, files)
     if problems:
         raise PackageInvalid(problems)
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug)) or Course(slug=spec.slug)
@@ -63,7 +69,9 @@ def import_version(spec: CourseSpec, bodies: dict[str, str]) -> CourseVersion:
                                   source=prepared.source, body_html=prepared.body_html))
             position += 1
     db.session.add(version)
-    db.session.commit()
+    with asset_store.storing(files) as stored:
+        asset_store.add_rows(version, stored)
+        db.session.commit()
     return version
 
 

@@ -23,7 +23,9 @@ def editable_version(course: Course) -> CourseVersion:
 
 
 def copy_version(source: CourseVersion) -> CourseVersion:
-    """A new draft with the same content: sections, lessons, quizzes and questions."""
+    """A new draft with the same content: sections, lessons, quizzes, questions and assets
+    (new rows sharing the same stored blobs)."""
+    from lms.services import assets
     source = db.session.scalar(select(CourseVersion).where(CourseVersion.id == source.id).options(
         selectinload(CourseVersion.sections).selectinload(Section.lessons)))
     number = 1 + db.session.scalar(select(func.max(CourseVersion.number))
@@ -46,6 +48,7 @@ def copy_version(source: CourseVersion) -> CourseVersion:
                                 definition=dict(question.definition), text_html=question.text_html))
     for quiz in db.session.scalars(select(Quiz).where(Quiz.version_id == source.id)):
         db.session.add(Quiz(version=copy, section=sections[quiz.section_id], **_quiz_settings(quiz)))
+    assets.copy_rows(source, copy)
     db.session.add(copy)
     db.session.commit()
     return copy

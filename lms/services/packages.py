@@ -2,7 +2,8 @@
 
 Export writes what import reads, so import -> export -> import gives the same course:
 Markdown lessons keep their source, other lesson types their manifest fields (stored in
-``lesson.data``), quizzes their settings and a YAML file with their questions.
+``lesson.data``), quizzes their settings and a YAML file with their questions, and the
+version's assets come back byte for byte under their package paths.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from sqlalchemy import select
 from lms.database import db
 from lms.errors import LmsError
 from lms.models import Course, CourseVersion, Question, Quiz, Section, VersionStatus
-from lms.packages.directory import read_directory
+from lms.packages.directory import read_assets, read_directory
 from lms.packages.manifest import FORMAT
 from lms.packages.question_yaml import dump_question_yaml
-from lms.services import courses
+from lms.services import assets, courses
 from lms.services.courses import PackageInvalid
 
 
@@ -24,14 +25,16 @@ def import_path(path: Path, publish: bool = False) -> CourseVersion:
     """Import a package from a zip file or an unpacked folder, as a new (draft) version."""
     if path.is_dir():
         spec, bodies, problems = read_directory(path)
+        files, asset_problems = read_assets(path)
+        problems = problems + asset_problems
     else:
         from lms.packages.archive import read_package
 
         package, problems = read_package(path.read_bytes(), file=path.name)
-        spec, bodies = (package.spec, package.bodies) if package else (None, {})
+        spec, bodies, files = (package.spec, package.bodies, package.assets) if package else (None, {}, {})
     if problems:
         raise PackageInvalid(problems)
-    version = courses.import_version(spec, bodies)
+    version = courses.import_version(spec, bodies, files)
     if publish:
         courses.publish(version)
     return version
@@ -56,7 +59,7 @@ def import_upload(data: bytes, filename: str, uploader) -> CourseVersion:
     existing = db.session.scalar(select(Course).where(Course.slug == package.spec.slug))
     if existing is not None and not authoring.can_author(uploader, existing):
         raise NotYourCourse(package.spec.slug)
-    version = courses.import_version(package.spec, package.bodies)
+    version = courses.import_version(package.spec, package.bodies, package.assets)
     if existing is None and uploader.role.value != "admin":
         authoring.add_author(version.course, uploader)
     return version
@@ -145,8 +148,8 @@ def _quizzes_by_section(version: CourseVersion) -> dict[int, list[Quiz]]:
 
 
 def export_zip(version: CourseVersion) -> bytes:
-    """The version as a lms-course/1 zip that imports back to the same course."""
+    """The version as a lms-course/1 zip that imports back to the same course, assets included."""
     from lms.packages.archive import write_package
 
     manifest, files = export_version(version)
-    return write_package(manifest, files, {})
+    return write_package(manifest, files, assets.files_of(version))

@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from lms.database import db
 from lms.errors import LmsError
-from lms.models import (Attempt, Course, CourseVersion, Enrollment, Lesson, LessonProgress,
+from lms.models import (Asset, Attempt, Course, CourseVersion, Enrollment, Lesson, LessonProgress,
                         Question, Quiz, Section, VersionStatus)
 from lms.services import courses, drafts
 
@@ -53,13 +53,15 @@ class VersionDiff:
     lessons: Changes
     quizzes: Changes
     questions: Changes
+    #: Files under assets/, by path; "changed" means other bytes.
+    assets: Changes = field(default_factory=Changes)
     #: Learners whose completed lessons would no longer be in the course.
     learners_losing_lessons: int = 0
     titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.metadata or self.lessons or self.quizzes or self.questions)
+        return not (self.metadata or self.lessons or self.quizzes or self.questions or self.assets)
 
 
 def versions_of(course: Course) -> list[CourseVersion]:
@@ -90,6 +92,7 @@ def diff(old: CourseVersion | None, new: CourseVersion) -> VersionDiff:
         lessons=lessons,
         quizzes=_compare(old_quizzes, new_quizzes, _quiz_changes),
         questions=_compare(old_questions, new_questions, _question_changes),
+        assets=_compare(_assets(old), _assets(new), lambda a, b: [] if a == b else ["content"]),
         titles={key: item.title for key, item in {**old_lessons, **new_lessons,
                                                   **old_quizzes, **new_quizzes}.items()})
     if old is not None and lessons.removed:
@@ -163,6 +166,14 @@ def _questions(version: CourseVersion | None) -> dict[str, Question]:
         return {}
     query = select(Question).where(Question.version_id == version.id).order_by(Question.key)
     return {question.key: question for question in db.session.scalars(query)}
+
+
+def _assets(version: CourseVersion | None) -> dict[str, str]:
+    """{path: sha256} of a version's files."""
+    if version is None:
+        return {}
+    return dict(db.session.execute(select(Asset.path, Asset.sha256).where(Asset.version_id == version.id)
+                                   .order_by(Asset.path)).all())
 
 
 def _learners_with_progress(course_id: int, keys: list[str]) -> int:

@@ -13,7 +13,7 @@ from lms.forms.author import CoAuthorForm
 from lms.forms.quizzes import ConfirmForm
 from lms.models import Course, CourseVersion, Section
 from lms.registry import lesson_types
-from lms.services import authoring, quizzes, versions
+from lms.services import assets, authoring, quizzes, versions
 from lms.services.authoring import CoAuthorError
 from lms.services.versions import VersionError
 
@@ -50,6 +50,14 @@ def preview(slug: str, number: int, key: str | None = None):
         quizzes=quizzes.by_section(version),
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None)
+
+
+@bp.get("/courses/<slug>/versions/<int:number>/assets/<path:path>")
+@author_required
+def preview_asset(slug: str, number: int, path: str):
+    """Assets of any version, so a draft's images show in its preview."""
+    version = _version(authored_course(slug), number)
+    return assets.send(version, f"assets/{path}")
 
 
 @bp.post("/courses/<slug>/publish")
