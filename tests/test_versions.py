@@ -244,3 +244,14 @@ def test_a_drafts_files_show_in_its_preview_and_in_the_changes(lms_app, lms_clie
         course = db.session.scalar(select(Course).where(Course.slug == "bergambar"))
         change = versions.diff(versions.published_of(course), versions.draft_of(course))
     assert change.assets.changed == {"assets/peta.png": ["content"]} and not change.lessons
+
+
+def test_a_draft_with_an_empty_section_is_not_published(lms_app, lms_client, author):
+    upload(lms_client, package())
+    lms_client.submit("/author/courses/berkala/edit/sections/new", {"title": "Bagian kosong"},
+                      form_page="/author/courses/berkala/edit/sections/new")
+    page = lms_client.get(lms_client.submit("/author/courses/berkala/publish",
+                                            form_page="/author/courses/berkala/").location).get_data(as_text=True)
+    assert "Bagian kosong" in page
+    with lms_app.app_context():
+        assert db.session.scalar(select(CourseVersion.status)) == VersionStatus.DRAFT

@@ -54,7 +54,7 @@ def import_version(spec: CourseSpec, bodies: dict[str, str],
                                     .where(CourseVersion.course_id == course.id)) or 0) if course.id else 1
     version = CourseVersion(course=course, number=number, title=spec.title, summary=spec.summary,
                             language=spec.language, jp=spec.jp, competency=Competency(spec.competency),
-                            category=_category(spec.category), cover_image=spec.cover)
+                            category=category_for(spec.category), cover_image=spec.cover)
     position = 0
     stored_questions: set[str] = set()
     for s_index, section_spec in enumerate(spec.sections):
@@ -98,7 +98,7 @@ def _lesson_problems(spec: CourseSpec, bodies: dict[str, str]) -> list[Problem]:
     return problems
 
 
-def _category(slug: str | None) -> Category | None:
+def category_for(slug: str | None) -> Category | None:
     """Return the category with this slug, creating it (named after the slug) if new."""
     if not slug:
         return None

@@ -15,7 +15,10 @@ def latest_version(course: Course) -> CourseVersion | None:
 
 
 def editable_version(course: Course) -> CourseVersion:
-    """The course's draft, creating it as a copy of the latest version when there is none."""
+    """The course's draft, creating it as a copy of the latest version when there is none.
+
+    The copy is flushed, not committed: the caller commits it with the edit it was made for.
+    """
     latest = latest_version(course)
     if latest is None:
         raise LmsError(f"course {course.slug} has no version to edit")
@@ -26,6 +29,7 @@ def copy_version(source: CourseVersion) -> CourseVersion:
     """A new draft with the same content: sections, lessons, quizzes, questions and assets
     (new rows sharing the same stored blobs)."""
     from lms.services import assets
+
     source = db.session.scalar(select(CourseVersion).where(CourseVersion.id == source.id).options(
         selectinload(CourseVersion.sections).selectinload(Section.lessons)))
     number = 1 + db.session.scalar(select(func.max(CourseVersion.number))
@@ -50,7 +54,7 @@ def copy_version(source: CourseVersion) -> CourseVersion:
         db.session.add(Quiz(version=copy, section=sections[quiz.section_id], **_quiz_settings(quiz)))
     assets.copy_rows(source, copy)
     db.session.add(copy)
-    db.session.commit()
+    db.session.flush()  # the caller's change and this copy commit together, or neither does
     return copy
 
 

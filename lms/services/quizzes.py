@@ -74,11 +74,11 @@ def quiz_problems(spec_quizzes: list[QuizSpec], bodies: dict[str, str]) -> tuple
                 if key in owner and owner[key] != quiz.file:
                     problems.append(Problem(quiz.file, f"question {key}", f"id already used in {owner[key]}"))
                 owner[key] = quiz.file
-        problems += _selection_problems(quiz, parsed[quiz.file])
+        problems += selection_problems(quiz, parsed[quiz.file])
     return parsed, problems
 
 
-def _selection_problems(quiz: QuizSpec, definitions: list[dict]) -> list[Problem]:
+def selection_problems(quiz: QuizSpec, definitions: list[dict]) -> list[Problem]:
     pool = [d for d in definitions if not quiz.category or d.get("category", "").startswith(quiz.category)]
     if not pool:
         return [Problem(quiz.file or "course.yaml", "", f"quiz {quiz.id!r} has no questions")]

@@ -105,8 +105,20 @@ def publish_draft(course: Course) -> CourseVersion:
     draft = draft_of(course)
     if draft is None:
         raise VersionError(_("There is no draft to publish."))
+    empty = _empty_sections(draft)
+    if empty:
+        raise VersionError(_("Every section needs at least one lesson before the course is published. "
+                             "Without a lesson: %(titles)s", titles=", ".join(empty)))
     courses.publish(draft)
     return draft
+
+
+def _empty_sections(version: CourseVersion) -> list[str]:
+    """Titles of the version's sections that hold no lesson (a package cannot have them)."""
+    return list(db.session.scalars(
+        select(Section.title).where(Section.version_id == version.id,
+                                    ~select(Lesson.id).where(Lesson.section_id == Section.id).exists())
+        .order_by(Section.position)))
 
 
 def restore(course: Course, number: int) -> CourseVersion:
