@@ -7,7 +7,9 @@ HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # Everything whose change means "reinstall": the core's and the bundled plugins' metadata.
 SETUP_FILES := setup.cfg pyproject.toml $(wildcard plugins/*/setup.cfg)
-PO_FILES := $(wildcard lms/translations/*/LC_MESSAGES/*.po)
+# The bundled plugins (each its own distribution), installed and so enabled by default.
+PLUGIN_DIRS := $(patsubst %/setup.cfg,%,$(wildcard plugins/*/setup.cfg))
+PO_FILES := $(wildcard lms/translations/*/LC_MESSAGES/*.po plugins/*/lms_*/translations/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
 .PHONY: run test install translations migrate seed extract-messages clean
@@ -15,6 +17,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 run: install translations  ## venv, install, migrate, demo content, serve on 127.0.0.1:5000 (SQLite)
 	LMS_CONFIG=development $(FLASK) db upgrade heads
 	LMS_CONFIG=development $(FLASK) lms seed-demo
+	LMS_CONFIG=development $(FLASK) lms install-curricula
 	LMS_CONFIG=development $(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install translations  ## the whole suite (set LMS_TEST_DATABASE_URL for PostgreSQL)
@@ -26,7 +29,7 @@ install: $(VENV)/.installed
 $(VENV)/.installed: $(SETUP_FILES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test]" $(addprefix -e ,$(PLUGIN_DIRS))
 	touch $@
 
 translations: install $(MO_FILES)
@@ -44,6 +47,7 @@ migrate: install
 
 seed: install
 	LMS_CONFIG=development $(FLASK) lms seed-demo
+	LMS_CONFIG=development $(FLASK) lms install-curricula
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

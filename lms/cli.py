@@ -20,7 +20,7 @@ def init_app(app: Flask, host: PluginHost) -> None:
     """Build a fresh `lms` group for this app so plugin commands never leak between apps."""
     group = AppGroup("lms", help="ASN LMS administration.")
     for command in (create_admin, plugins, seed_demo, close_overdue_attempts, import_course,
-                    export_course):
+                    export_course, install_curricula):
         group.add_command(command)
     host.call("register_commands", cli=group)
     app.cli.add_command(group)
@@ -129,3 +129,32 @@ def export_course(slug: str, file: Path, number: int | None) -> None:
         fail(f"no such course or version: {exc}")
     file.write_bytes(packages.export_zip(version))
     click.echo(f"{slug} version {version.number} written to {file}")
+
+
+@click.command("install-curricula")
+@click.option("--plugin", default=None, help="Only this plugin's packages.")
+@click.option("--draft", is_flag=True, help="Leave new versions as drafts for authors to check.")
+@with_appcontext
+def install_curricula(plugin: str | None, draft: bool) -> None:
+    """Install or upgrade the course packages enabled plugins ship (idempotent)."""
+    from lms.services import curricula
+
+    outcomes = curricula.install_all(plugin, publish=not draft)
+    if plugin is not None and not outcomes:
+        fail(f"plugin {plugin!r} is not enabled or ships no curricula")
+    for outcome in outcomes:
+        click.echo(_outcome_line(outcome, draft))
+        for problem in outcome.problems[1:]:
+            click.echo(f"    {problem}", err=True)
+    refused = [o for o in outcomes if o.state == "refused"]
+    if refused:
+        fail(f"{len(refused)} package(s) refused: {refused[0].problems[0]}")
+
+
+def _outcome_line(outcome, draft: bool) -> str:
+    where = f"{outcome.package.plugin}: {outcome.slug or outcome.package.path.name}"
+    if outcome.state == "installed":
+        return f"{where} version {outcome.number} installed, {'draft' if draft else 'published'}"
+    if outcome.state == "unchanged":
+        return f"{where} unchanged (version {outcome.number})"
+    return f"{where} refused: {outcome.problems[0]}"

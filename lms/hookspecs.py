@@ -19,7 +19,7 @@ from __future__ import annotations
 import pluggy
 
 #: The version of this API. A plugin declaring a different major, or a newer minor, is refused.
-LMS_PLUGIN_API = "1.0"
+LMS_PLUGIN_API = "1.1"
 
 #: Project name shared by the markers and the PluginManager.
 PROJECT = "lms"
@@ -180,6 +180,26 @@ def register_certificate_templates():
     **Errors:** a duplicate key refuses the plugin.
 
     **Since:** 1.0
+    """
+
+
+@hookspec
+def register_curricula():
+    """Contribute curricula: course packages shipped inside the plugin.
+
+    **Called:** by ``flask lms install-curricula`` (and ``make run``), not at startup: an
+    administrator decides when courses arrive or are upgraded.
+
+    **Return:** a list of paths (``pathlib.Path`` or ``str``), each an ``lms-course/1``
+    package: an unpacked folder holding ``course.yaml``, or a ``.zip``. Installing is
+    idempotent: a package whose content is unchanged since it was last installed is skipped;
+    a changed one becomes the course's next version (published, unless ``--draft``), and
+    learners keep their progress on every lesson id that survives. Packages are validated
+    exactly like uploads; a refused package names its problems and installs nothing.
+
+    **Errors:** a failing implementation is reported by the command, which exits non-zero.
+
+    **Since:** 1.1
     """
 
 

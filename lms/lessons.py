@@ -55,6 +55,24 @@ class LessonType:
         return Markup(lesson.body_html)
 
 
+class UnavailableLesson(LessonType):
+    """Stands in for a lesson whose type's plugin is disabled or uninstalled.
+
+    The learner sees a notice instead of an error page and can still mark the lesson done;
+    the stored lesson is untouched and shows normally once the plugin is back.
+    """
+
+    def __init__(self, key: str):
+        self.key = key
+
+    def render(self, lesson) -> Markup:
+        from flask_babel import gettext as _
+
+        return Markup('<p class="flash flash-info">{}</p>').format(
+            _("This lesson needs a plugin that is not enabled on this site (lesson type %(type)s). "
+              "Ask the administrator, or mark it complete to continue.", type=self.key))
+
+
 def require_url(entry: dict, field: str = "url", schemes=("https", "http")) -> list[str]:
     """Validate an absolute http(s) URL in `field`."""
     value = entry.get(field)

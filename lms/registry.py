@@ -83,6 +83,15 @@ def lesson_types() -> Registry:
     return current_app.extensions["lms_registries"]["lesson_types"]
 
 
+def lesson_type_for(key: str):
+    """The lesson type to show a stored lesson with; a stand-in when its plugin is gone,
+    so disabling or uninstalling a plugin never breaks the pages of courses that used it."""
+    from lms.lessons import UnavailableLesson
+
+    registry = lesson_types()
+    return registry.get(key) if key in registry else UnavailableLesson(key)
+
+
 def completion_rules() -> Registry:
     return current_app.extensions["lms_registries"]["completion_rules"]
 

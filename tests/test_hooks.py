@@ -15,6 +15,7 @@ from lms.database import db
 from lms.errors import StartupError
 from lms.models import User
 from lms.plugin import NavItem, hookimpl
+from lms.services import curricula
 from lms.testing import EventRecorder
 
 from lms.testing import empty_database
@@ -114,6 +115,16 @@ def test_hook_register_completion_rules(example_app, lms_client, lms_auth, lms_u
     example_app.config["EXAMPLE_HOLD_COMPLETION"] = False
     lms_client.submit("/learn/ditahan/pelajaran-1/complete", form_page="/learn/ditahan/pelajaran-1")
     assert "Belum ada kursus yang selesai" not in lms_client.get("/me").get_data(as_text=True)
+
+
+def test_hook_register_curricula(example_app, lms_runner, tmp_path):
+    result = lms_runner.invoke(args=["lms", "install-curricula"])
+    assert result.exit_code == 0, result.output
+    assert "example: contoh-kurikulum version 1 installed, published" in result.output
+    again = lms_runner.invoke(args=["lms", "install-curricula", "--plugin", "example"])
+    assert again.exit_code == 0 and "contoh-kurikulum unchanged (version 1)" in again.output
+    with example_app.app_context():
+        assert [p.path.name for p in curricula.available()] == ["contoh-kurikulum"]
 
 
 @pytest.mark.lms_config(EXAMPLE_CLOSED_COURSES=["tutup"])
@@ -326,8 +337,8 @@ class Versioned:
 
 
 @pytest.mark.parametrize("api, reason", [
-    ("1.9", "needs plugin API 1.9; this LMS provides 1.0"),
-    ("2.0", "needs plugin API 2.0; this LMS provides 1.0"),
+    ("1.9", "needs plugin API 1.9; this LMS provides 1.1"),
+    ("2.0", "needs plugin API 2.0; this LMS provides 1.1"),
     ("one", "is not MAJOR.MINOR"),
     (None, "does not declare lms_api"),
 ])
@@ -411,7 +422,7 @@ def test_plugins_command_lists_name_version_api_status_hooks(example_app, lms_ru
     lines = lms_runner.invoke(args=["lms", "plugins"]).output.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "API", "STATUS", "HOOKS", "/", "REASON"]
     row = next(line for line in lines if line.startswith("example"))
-    assert row.split()[:4] == ["example", "0.3", "1.0", "enabled"]
+    assert row.split()[:4] == ["example", "0.3", "1.1", "enabled"]
     for hook in hookspec_names():
         assert hook in row
     assert any(line.startswith("lms.builtin.nav") and "builtin" in line for line in lines)

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.forms.courses import EnrolForm
-from lms.registry import lesson_types
+from lms.registry import lesson_type_for
 from lms.services import assets, authoring, courses, enrollment, progress, quizzes
 from lms.services.courses import CourseNotFound
 
@@ -36,8 +36,8 @@ def lesson(slug: str, key: str):
     section_quizzes = quizzes.by_section(version).get(current.section_id, []) if last_in_section else []
     return render_template(
         "learn/lesson.html", version=version, lesson=current, enrollment=mine, done=done,
-        body=lesson_types().get(current.type).render(current),
-        completion=lesson_types().get(current.type).completion,
+        body=lesson_type_for(current.type).render(current),
+        completion=lesson_type_for(current.type).completion,
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None,
         required_total=sum(1 for item in lessons if item.required),

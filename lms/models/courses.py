@@ -108,6 +108,8 @@ class CourseVersion(db.Model):
     cover_image: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: SHA-256 of the plugin package this version was installed from (see services.curricula).
+    package_digest: Mapped[str | None] = mapped_column(String(64))
 
     course: Mapped[Course] = relationship(back_populates="versions")
     category: Mapped[Category | None] = relationship()

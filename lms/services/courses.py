@@ -31,13 +31,14 @@ class CourseNotFound(LmsError):
 
 
 def import_version(spec: CourseSpec, bodies: dict[str, str],
-                   assets: dict[str, bytes] | None = None) -> CourseVersion:
+                   assets: dict[str, bytes] | None = None, *, package_digest: str | None = None) -> CourseVersion:
     """Create the next draft version of the course `spec.slug` (the course too, if new).
 
     Every lesson is validated by its type first; nothing is written if anything is wrong.
     `assets` (package path -> bytes) are stored with the version, in the same transaction:
     their blobs are written first and removed again if the commit fails. Every reference
     to an assets/ file must name one of them (no assets given means none exist).
+    `package_digest` records which package the version came from (curricula skip repeats).
     """
     from lms.services import assets as asset_store
     from lms.services.quizzes import add_quizzes, quiz_problems
@@ -54,7 +55,8 @@ def import_version(spec: CourseSpec, bodies: dict[str, str],
                                     .where(CourseVersion.course_id == course.id)) or 0) if course.id else 1
     version = CourseVersion(course=course, number=number, title=spec.title, summary=spec.summary,
                             language=spec.language, jp=spec.jp, competency=Competency(spec.competency),
-                            category=category_for(spec.category), cover_image=spec.cover)
+                            category=category_for(spec.category), cover_image=spec.cover,
+                            package_digest=package_digest)
     position = 0
     stored_questions: set[str] = set()
     for s_index, section_spec in enumerate(spec.sections):

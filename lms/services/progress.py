@@ -14,7 +14,7 @@ from lms.database import db
 from lms.lessons import Completion
 from lms.models import (CourseVersion, Enrollment, EnrollmentStatus, Lesson, LessonProgress,
                         VersionStatus)
-from lms.registry import completion_rules, lesson_types
+from lms.registry import completion_rules, lesson_type_for
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ def done_keys(enrollment: Enrollment) -> frozenset[str]:
 def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> None:
     """Remember where the learner is; lessons of a "view" type complete on opening."""
     enrollment.last_lesson_key = lesson.key
-    if lesson_types().get(lesson.type).completion == Completion.VIEW:
+    if lesson_type_for(lesson.type).completion == Completion.VIEW:
         complete_lesson(enrollment, version, lesson)
     else:
         db.session.commit()

@@ -12,7 +12,7 @@ from lms.database import db
 from lms.forms.author import CoAuthorForm
 from lms.forms.quizzes import ConfirmForm
 from lms.models import Course, CourseVersion, Section
-from lms.registry import lesson_types
+from lms.registry import lesson_type_for
 from lms.services import assets, authoring, quizzes, versions
 from lms.services.authoring import CoAuthorError
 from lms.services.versions import VersionError
@@ -46,7 +46,7 @@ def preview(slug: str, number: int, key: str | None = None):
     current = lessons[index]
     return render_template(
         "author/preview.html", course=course, version=version, lesson=current,
-        body=lesson_types().get(current.type).render(current),
+        body=lesson_type_for(current.type).render(current),
         quizzes=quizzes.by_section(version),
         previous=lessons[index - 1] if index > 0 else None,
         next=lessons[index + 1] if index + 1 < len(lessons) else None)

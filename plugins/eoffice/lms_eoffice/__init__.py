@@ -15,10 +15,10 @@ from pathlib import Path
 from lms.plugin import hookimpl
 from lms_eoffice.question_types import LetterQuestion
 
-__version__ = "0.1"
+__version__ = "0.1.0"
 
 #: The plugin API version this plugin was written for.
-lms_api = "1.0"
+lms_api = "1.1"
 
 #: The bundled course packages (lms-course/1 directories), one folder per course slug.
 CURRICULA_DIR = Path(__file__).parent / "curricula"
@@ -32,3 +32,9 @@ def curricula() -> list[Path]:
 @hookimpl
 def register_question_types():
     return [LetterQuestion()]
+
+
+@hookimpl
+def register_curricula():
+    """The three e-office courses, installed by ``flask lms install-curricula``."""
+    return curricula()

@@ -19,16 +19,16 @@ from lms.plugin import LMS_PLUGIN_API, hookimpl
 
 from .question_types import ScheduleQuestion
 
-__version__ = "0.1"
+__version__ = "0.1.0"
 
 #: The plugin API version this plugin was written for.
-lms_api = "1.0"
+lms_api = "1.1"
 
 #: The course packages this plugin ships, one folder per course slug.
 CURRICULA_DIR = Path(__file__).parent / "curricula"
 
 __all__ = ["CURRICULA_DIR", "LMS_PLUGIN_API", "ScheduleQuestion", "curriculum_dirs", "lms_api",
-           "register_question_types"]
+           "register_curricula", "register_question_types"]
 
 
 def curriculum_dirs() -> list[Path]:
@@ -40,3 +40,9 @@ def curriculum_dirs() -> list[Path]:
 def register_question_types():
     """The ``schedule`` question type."""
     return [ScheduleQuestion()]
+
+
+@hookimpl
+def register_curricula():
+    """The three project-management courses, installed by ``flask lms install-curricula``."""
+    return curriculum_dirs()

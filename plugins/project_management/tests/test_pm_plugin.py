@@ -39,7 +39,7 @@ def test_the_plugin_is_registered_and_listed(lms_app, lms_runner):
     assert "project_management" in lms_app.extensions["lms"].plugin_names()
     listing = lms_runner.invoke(args=["lms", "plugins"]).output
     line = next(row for row in listing.splitlines() if row.startswith("project_management"))
-    assert "enabled" in line and "register_question_types" in line and "1.0" in line
+    assert "enabled" in line and "register_question_types" in line and "1.1" in line
 
 
 @pytest.mark.lms_config(PLUGIN_OBJECTS=PLUGIN)
@@ -167,5 +167,5 @@ def test_the_plugin_and_its_tests_import_only_the_public_api(path):
 
 
 def test_the_plugin_declares_its_api_version():
-    assert lms_project_management.lms_api == "1.0"
+    assert lms_project_management.lms_api == "1.1"
     assert lms_project_management.__version__

@@ -14,7 +14,7 @@ from lms.plugin import (CertificateTemplate, Completion, CompletionRule, Denial,
 
 from lms_example.models import Greeting
 
-lms_api = "1.0"
+lms_api = "1.1"
 
 bp = Blueprint("example", __name__, url_prefix="/p/example", template_folder="templates")
 
@@ -49,6 +49,11 @@ def register_commands(cli):
     def hello(name):
         """Greet NAME with the configured greeting."""
         click.echo(f"{current_app.config['EXAMPLE_GREETING']}, {name}")
+
+
+@hookimpl
+def register_curricula():
+    return [Path(__file__).parent / "curricula" / "contoh-kurikulum"]
 
 
 @hookimpl

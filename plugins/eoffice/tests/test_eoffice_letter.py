@@ -58,7 +58,7 @@ def element(**fields) -> dict:
 
 
 def test_plugin_declares_its_api_and_registers_the_letter_type():
-    assert lms_eoffice.lms_api == "1.0"
+    assert lms_eoffice.lms_api == "1.1"
     types = lms_eoffice.register_question_types()
     assert [type(t) for t in types] == [LetterQuestion]
     assert isinstance(types[0], QuestionType)
