@@ -113,3 +113,22 @@ def test_an_author_cannot_add_versions_to_someone_elses_course(lms_app, lms_clie
 def test_learners_cannot_upload(lms_client, lms_auth, lms_user):
     lms_auth.login(lms_user())
     assert lms_client.get("/author/import").status_code == 403
+
+
+EXAMPLE = Path(__file__).parent.parent / "docs" / "examples" / "contoh-kursus"
+
+
+def test_the_documented_example_package_imports_and_round_trips(lms_app, tmp_path):
+    """docs/examples/contoh-kursus uses every core lesson type, both quiz formats and assets."""
+    from lms.services import assets
+
+    with lms_app.app_context():
+        first = packages.import_path(EXAMPLE, publish=True)
+        assert [lesson.type for lesson in first.lessons] == ["markdown", "file", "video", "markdown", "link"]
+        assert sorted(a.path for a in assets.of_version(first)) == [
+            "assets/daftar-periksa.pdf", "assets/img/alur-surat.png", "assets/img/sampul.png"]
+        archive = tmp_path / "contoh.zip"
+        archive.write_bytes(packages.export_zip(first))
+        second = packages.import_path(archive)
+        assert packages.export_zip(second) == archive.read_bytes()
+        assert assets.files_of(second) == assets.files_of(first)
