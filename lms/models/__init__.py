@@ -1,5 +1,6 @@
 """All core models, imported here so Alembic and create_all see every table."""
 from lms.models.assets import Asset
+from lms.models.audit import AuditEntry
 from lms.models.certificates import (Certificate, CertificateEvent, CertificateStatus, JpEntry,
                                      JpSource, JpStatus)
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
@@ -11,7 +12,7 @@ from lms.models.quizzes import (Attempt, AttemptQuestion, AttemptState, GradingM
 from lms.models.users import AnonymousUser, Role, User
 
 __all__ = [
-    "Asset",
+    "Asset", "AuditEntry",
     "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",

@@ -1,22 +1,14 @@
-"""Administration: enrolling users or whole units in a course (admins; unit admins in their subtree)."""
+"""Enrolling users or whole units in a course (admins; unit admins in their subtree)."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from lms.access import role_required
-
+from lms.blueprints.admin import admin_required, bp
 from lms.forms.courses import AdminEnrolForm
-from lms.models import Role
 from lms.services import admin_enrolment, courses
 from lms.services.courses import CourseNotFound
-
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-
-#: Admins and unit admins; unit admins are limited to their subtree inside the views.
-admin_required = role_required(Role.UNIT_ADMIN)
 
 
 @bp.route("/courses/<slug>/enrolments", methods=["GET", "POST"])

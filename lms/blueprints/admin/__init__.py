@@ -1,0 +1,19 @@
+"""Agency administration (/admin): enrolments, users, units, assignments, reports, audit log.
+
+One blueprint split by concern; each module adds its views to ``bp`` when imported. Admins
+see everything; unit admins only their own unit and its sub-units (checked in every view).
+"""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from lms.access import role_required
+from lms.models import Role
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+#: Admins and unit admins; unit admins are limited to their subtree inside the views.
+admin_required = role_required(Role.UNIT_ADMIN)
+
+
+from lms.blueprints.admin import enrolments  # noqa: E402,F401
