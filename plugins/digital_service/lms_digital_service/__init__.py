@@ -1,8 +1,14 @@
-"""lms-digital-service: SPBE and digital public-service curricula for ASN LMS.
+"""lms-digital-service: SPBE curricula and certificate webhooks for ASN LMS.
 
 Bundled plugin (entry point ``digital_service`` in group ``lms.plugins``), written only
-against the public plugin API. It contributes three course packages in ``curricula/``
-(``ds-pengantar-spbe``, ``ds-desain-layanan-digital``, ``ds-pengaduan-dan-layanan-responsif``).
+against the public plugin API (``lms.plugin``, ``lms.hookspecs``). It contributes:
+
+* three course packages in ``curricula/`` (``ds-pengantar-spbe``,
+  ``ds-desain-layanan-digital``, ``ds-pengaduan-dan-layanan-responsif``);
+* certificate webhooks: ``certificate.issued`` / ``certificate.revoked`` events POSTed as
+  signed JSON to ``DIGITAL_SERVICE_WEBHOOK_URL`` through an outbox table, with retries
+  (``webhooks``), the ``flask lms digital-service-deliver`` command and an admin page at
+  ``/p/digital_service/webhooks``.
 """
 from __future__ import annotations
 
@@ -10,13 +16,22 @@ from pathlib import Path
 
 from lms.plugin import hookimpl
 
-__version__ = "0.1.0"
+from lms_digital_service.hooks import (certificate_issued, certificate_revoked, config_defaults,
+                                       migrations_dirs, nav_items, register_blueprints,
+                                       register_commands, startup)
+from lms_digital_service.webhooks import wait_for_deliveries
+
+__version__ = "0.2.0"
 
 #: The plugin API version this plugin was written for.
 lms_api = "1.1"
 
 #: The bundled course packages (lms-course/1 folders), one folder per course slug.
 CURRICULA_DIR = Path(__file__).parent / "curricula"
+
+__all__ = ["certificate_issued", "certificate_revoked", "config_defaults", "curricula",
+           "migrations_dirs", "nav_items", "register_blueprints", "register_commands",
+           "register_curricula", "startup", "wait_for_deliveries"]
 
 
 def curricula() -> list[Path]:
