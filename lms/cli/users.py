@@ -1,0 +1,4 @@
+"""Users in bulk: import from CSV."""
+from __future__ import annotations
+
+COMMANDS: list = []
