@@ -63,78 +63,57 @@ def preview_asset(slug: str, number: int, path: str):
 @bp.post("/courses/<slug>/publish")
 @author_required
 def publish(slug: str):
-    course = authored_course(slug)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        version = versions.publish_draft(course)
-    except VersionError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Version %(n)d is published.", n=version.number), "success")
-    return redirect(url_for("author.course", slug=slug))
+    return _confirmed_action(slug, versions.publish_draft,
+                             lambda version: _("Version %(n)d is published.", n=version.number))
 
 
 @bp.post("/courses/<slug>/versions/<int:number>/restore")
 @author_required
 def restore(slug: str, number: int):
-    course = authored_course(slug)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        copy = versions.restore(course, number)
-    except VersionError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Version %(old)d is published again as version %(new)d.", old=number, new=copy.number),
-              "success")
-    return redirect(url_for("author.course", slug=slug))
+    return _confirmed_action(slug, lambda course: versions.restore(course, number),
+                             lambda copy: _("Version %(old)d is published again as version %(new)d.",
+                                            old=number, new=copy.number))
 
 
 @bp.post("/courses/<slug>/draft/discard")
 @author_required
 def discard(slug: str):
-    course = authored_course(slug)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        number = versions.discard_draft(course)
-    except VersionError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("Draft version %(n)d is discarded.", n=number), "success")
-    return redirect(url_for("author.course", slug=slug))
+    return _confirmed_action(slug, versions.discard_draft,
+                             lambda number: _("Draft version %(n)d is discarded.", n=number))
 
 
 @bp.post("/courses/<slug>/authors")
 @author_required
 def add_co_author(slug: str):
-    course = authored_course(slug)
     form = CoAuthorForm()
     if not form.validate_on_submit():
+        authored_course(slug)
         flash(_("Enter the email or NIP of an author."), "error")
         return redirect(url_for("author.course", slug=slug))
-    try:
-        user = authoring.add_co_author(course, form.login.data)
-    except CoAuthorError as exc:
-        flash(str(exc), "error")
-    else:
-        flash(_("%(name)s can now author this course.", name=user.name), "success")
-    return redirect(url_for("author.course", slug=slug))
+    return _confirmed_action(slug, lambda course: authoring.add_co_author(course, form.login.data),
+                             lambda user: _("%(name)s can now author this course.", name=user.name),
+                             confirmed=True)
 
 
 @bp.post("/courses/<slug>/authors/<int:user_id>/remove")
 @author_required
 def remove_co_author(slug: str, user_id: int):
+    return _confirmed_action(slug, lambda course: authoring.remove_co_author(course, user_id),
+                             lambda user: _("%(name)s is no longer an author of this course.", name=user.name))
+
+
+def _confirmed_action(slug: str, action, success, confirmed: bool = False):
+    """Run a course action from a confirmed form; flash its result or its refusal, back to
+    the course page. Refusals (VersionError, CoAuthorError) carry a message for the author."""
     course = authored_course(slug)
-    if not ConfirmForm().validate_on_submit():
+    if not confirmed and not ConfirmForm().validate_on_submit():
         abort(400)
     try:
-        user = authoring.remove_co_author(course, user_id)
-    except CoAuthorError as exc:
+        result = action(course)
+    except (VersionError, CoAuthorError) as exc:
         flash(str(exc), "error")
     else:
-        flash(_("%(name)s is no longer an author of this course.", name=user.name), "success")
+        flash(success(result), "success")
     return redirect(url_for("author.course", slug=slug))
 
 
