@@ -14,7 +14,7 @@ from lms_digital_service.i18n import _, _n
 from lms_digital_service.models import DELIVERED, FAILED, PENDING, STATUSES, WebhookDelivery
 
 bp = Blueprint("digital_service", __name__, url_prefix="/p/digital_service",
-               template_folder="templates")
+               template_folder="templates", static_folder="static")
 
 #: Rows shown on the page, newest first.
 PAGE_SIZE = 50

@@ -200,8 +200,13 @@ def test_only_admins_see_the_page(lms_client, lms_auth, lms_user, receiver):
     assert PAGE not in lms_client.get("/").get_data(as_text=True)
     lms_auth.logout()
     lms_auth.login(lms_user("admin"))
-    assert lms_client.get(PAGE).status_code == 200
+    page = lms_client.get(PAGE)
+    assert page.status_code == 200
     assert f'href="{PAGE}"' in lms_client.get("/").get_data(as_text=True)  # nav link for admins
+    css = "/p/digital_service/static/digital_service.css"
+    assert f'href="{css}"' in page.get_data(as_text=True)  # the plugin's own stylesheet
+    with lms_client.get(css) as sheet:
+        assert sheet.status_code == 200 and sheet.mimetype == "text/css" and b".ds-table-wrap" in sheet.data
 
 
 @plugin

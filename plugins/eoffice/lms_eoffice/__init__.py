@@ -6,7 +6,11 @@ public plugin API. It contributes:
 * the ``letter`` question type (:mod:`lms_eoffice.question_types`): drafting a naskah dinas,
   graded against required elements with penalties for informal language;
 * three course packages in ``curricula/`` (``eoffice-naskah-dinas``,
-  ``eoffice-disposisi-dan-arsip``, ``eoffice-tanda-tangan-elektronik``).
+  ``eoffice-disposisi-dan-arsip``, ``eoffice-tanda-tangan-elektronik``);
+* a blueprint (:mod:`lms_eoffice.views`) that ships the question's template
+  (``templates/eoffice/letter.html``) and stylesheet (``static/eoffice.css``).
+
+Learner-facing texts come from the plugin's own catalog (:mod:`lms_eoffice.i18n`).
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 
 from lms.plugin import hookimpl
 from lms_eoffice.question_types import LetterQuestion
+from lms_eoffice.views import bp
 
 __version__ = "0.1.0"
 
@@ -32,6 +37,12 @@ def curricula() -> list[Path]:
 @hookimpl
 def register_question_types():
     return [LetterQuestion()]
+
+
+@hookimpl
+def register_blueprints(app):
+    """The ``eoffice`` blueprint: the letter question's template and stylesheet."""
+    return [bp]
 
 
 @hookimpl

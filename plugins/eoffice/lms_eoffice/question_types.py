@@ -41,11 +41,11 @@ import unicodedata
 import warnings
 from dataclasses import dataclass
 
-from flask_babel import get_locale
-from flask_babel import lazy_gettext as _l
+from flask import render_template
 from markupsafe import Markup
 
 from lms.plugin import Grade, QuestionType, clamp
+from lms_eoffice.i18n import _, _l, _n
 
 #: Longest letter kept (characters); longer responses are cut before grading or saving.
 MAX_RESPONSE_CHARS = 8000
@@ -74,41 +74,6 @@ MAX_POINTS = 100
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _QUANTIFIER = re.compile(r"\{(\d{0,6})(,?)(\d{0,6})\}")
-
-# ---------------------------------------------------------------------- messages
-
-#: Learner-facing text in the two languages of the LMS (the plugin ships no catalog yet).
-_MESSAGES = {
-    "id": {
-        "answer": "Surat Anda",
-        "checklist": "Unsur yang dinilai",
-        "found": "Sudah ada",
-        "missing": "Belum ada",
-        "forbidden": "Hindari",
-        "short": "Surat terlalu pendek: {words} dari minimal {minimum} kata",
-        "elements": "Unsur wajib",
-        "limit": "maksimal {chars} karakter",
-    },
-    "en": {
-        "answer": "Your letter",
-        "checklist": "Elements graded",
-        "found": "Found",
-        "missing": "Missing",
-        "forbidden": "Avoid",
-        "short": "Letter too short: {words} of at least {minimum} words",
-        "elements": "Required elements",
-        "limit": "at most {chars} characters",
-    },
-}
-
-
-def _message(key: str, **params) -> str:
-    """A message in the visitor's language (Indonesian outside a request or when unknown)."""
-    locale = get_locale()  # None outside an app context (unit tests, scripts)
-    language = locale.language if locale is not None and locale.language in _MESSAGES else "id"
-    text = _MESSAGES[language][key]
-    return text.format(**params) if params else text
-
 
 # ---------------------------------------------------------------------- text helpers
 
@@ -490,26 +455,20 @@ class LetterQuestion(QuestionType):
     # ------------------------------------------------------------ attempt page
 
     def render(self, definition, name, response, rng) -> Markup:
-        """The scenario, the optional checklist and a large text box; never the phrases."""
-        rows = []
+        """The scenario, the optional checklist and a large text box; never the phrases.
+
+        Drawn by ``templates/eoffice/letter.html``, which gets only what the learner may see.
+        """
         scenario = definition.get("scenario")
+        paragraphs = []
         if isinstance(scenario, str) and scenario.strip():
-            paragraphs = [p for p in re.split(r"\n\s*\n", scenario.strip()) if p.strip()]
-            rows.append(Markup('<div class="letter-scenario">{}</div>').format(Markup("").join(
-                Markup("<p>{}</p>").format(Markup("<br>").join(p.strip().split("\n")))
-                for p in paragraphs)))
+            paragraphs = [p.strip().split("\n") for p in re.split(r"\n\s*\n", scenario.strip()) if p.strip()]
+        checklist = None
         if definition.get("show_checklist") is True:
-            items = Markup("").join(Markup("<li>{}</li>").format(e["name"]) for e in definition["elements"])
-            rows.append(Markup('<div class="letter-checklist"><p>{}:</p><ul>{}</ul></div>').format(
-                _message("checklist"), items))
-        text = response if isinstance(response, str) else ""
-        rows.append(Markup(
-            '<label class="essay letter">{} <small>({})</small>'
-            '<textarea name="{}" rows="20" maxlength="{}" spellcheck="true">{}</textarea></label>'
-        ).format(_message("answer"), _message("limit", chars=MAX_RESPONSE_CHARS), name,
-                 MAX_RESPONSE_CHARS, text))
-        return Markup('<fieldset class="question-inputs question-letter">\n{}\n</fieldset>').format(
-            Markup("\n").join(rows))
+            checklist = [e["name"] for e in definition["elements"]]
+        return Markup(render_template(
+            "eoffice/letter.html", name=name, scenario=paragraphs, checklist=checklist,
+            text=response if isinstance(response, str) else "", max_chars=MAX_RESPONSE_CHARS, eoffice_=_))
 
     def parse_response(self, definition, form, name):
         try:
@@ -527,20 +486,22 @@ class LetterQuestion(QuestionType):
         result = check_letter(definition, text)
         parts = []
         if result.found:
-            parts.append(f"{_message('found')}: " + ", ".join(result.found))
+            parts.append(_("Found: %(elements)s", elements=", ".join(result.found)))
         if result.missing:
-            parts.append(f"{_message('missing')}: " + "; ".join(
-                f"{name} ({hint})" if hint else name for name, hint in result.missing))
+            parts.append(_("Missing: %(elements)s", elements="; ".join(
+                f"{name} ({hint})" if hint else name for name, hint in result.missing)))
         if result.forbidden:
-            parts.append(f"{_message('forbidden')}: " + "; ".join(
+            parts.append(_("Avoid: %(phrases)s", phrases="; ".join(
                 f'"{phrase}" (−{penalty:.0%}{", " + hint if hint else ""})'
-                for phrase, penalty, hint in result.forbidden))
+                for phrase, penalty, hint in result.forbidden)))
         if result.minimum and result.words < result.minimum:
-            parts.append(_message("short", words=result.words, minimum=result.minimum))
+            parts.append(_n("Letter too short: %(words)d of at least %(minimum)d word",
+                            "Letter too short: %(words)d of at least %(minimum)d words",
+                            result.minimum, words=result.words, minimum=result.minimum))
         return Grade(result.fraction, ". ".join(parts) + ("." if parts else ""))
 
     def correct_response(self, definition):
         return definition["model_answer"]
 
     def describe_answer(self, definition) -> str:
-        return f"{_message('elements')}: " + ", ".join(e["name"] for e in definition["elements"])
+        return _("Required elements: %(elements)s", elements=", ".join(e["name"] for e in definition["elements"]))

@@ -42,6 +42,14 @@ SECRETS = ["RAHASIA-HINT-NOMOR", "perihal", "yth kepala", "nomor\\s", "atas perh
            "bahasa obrolan", "005/12"]
 
 
+@pytest.fixture
+def visitor(lms_app):
+    """Inside a request from a visitor who chose no language: the plugin speaks Indonesian.
+    (With the plugin enabled, PLUGIN, its templates can be rendered too.)"""
+    with lms_app.test_request_context():
+        yield
+
+
 def grade(response, definition=DEFINITION) -> float:
     return LETTER.grade(definition, response).fraction
 
@@ -65,6 +73,15 @@ def test_plugin_declares_its_api_and_registers_the_letter_type():
     assert (types[0].key, types[0].manual) == ("letter", False)
 
 
+def test_plugin_registers_its_blueprint_under_its_name():
+    (blueprint,) = lms_eoffice.register_blueprints(app=None)
+    assert blueprint.name == "eoffice" and blueprint.url_prefix == "/p/eoffice"
+    package = Path(lms_eoffice.__file__).parent
+    assert (package / "templates" / "eoffice" / "letter.html").is_file()
+    assert (package / "static" / "eoffice.css").is_file()
+    assert (package / "translations" / "id" / "LC_MESSAGES" / "lms_eoffice.po").is_file()
+
+
 def test_plugin_imports_only_the_public_api():
     allowed = {"lms.plugin", "lms.hookspecs", "lms.testing"}
     for path in Path(lms_eoffice.__file__).parent.rglob("*.py"):
@@ -81,12 +98,13 @@ def test_the_app_registers_the_plugin_and_its_hook(lms_app):
     host = lms_app.extensions["lms"]
     assert "eoffice" in host.plugin_names()
     assert "register_question_types" in host.hooks_of("eoffice")
+    assert "register_blueprints" in host.hooks_of("eoffice")
 
 
 # ------------------------------------------------------------------ validation
 
 
-def test_the_example_and_its_model_answer_are_valid():
+def test_the_example_and_its_model_answer_are_valid(visitor):
     assert LETTER.validate(DEFINITION) == []
     assert grade(LETTER.correct_response(DEFINITION)) == 1.0
     assert LETTER.describe_answer(DEFINITION) == \
@@ -189,7 +207,7 @@ def test_windows_keep_every_short_match():
 # ------------------------------------------------------------------ grading
 
 
-def test_points_weight_the_elements_and_feedback_names_what_is_missing():
+def test_points_weight_the_elements_and_feedback_names_what_is_missing(visitor):
     letter = "Hal: Undangan\nYth. Kepala Dinas\nKamis, 20 Maret 2025"
     result = LETTER.grade(DEFINITION, letter)
     assert result.fraction == pytest.approx(4 / 6)
@@ -212,7 +230,7 @@ def test_phrases_ignore_case_and_space_but_match_whole_words_only():
     assert grade("Ｈａｌ: x") == pytest.approx(2 / 6)  # full-width letters (NFKC)
 
 
-def test_forbidden_phrases_cost_their_penalty_once_and_the_score_is_clamped():
+def test_forbidden_phrases_cost_their_penalty_once_and_the_score_is_clamped(visitor):
     result = LETTER.grade(DEFINITION, MODEL + "\nGue kirim ya bro, bro, BRO")
     assert result.fraction == pytest.approx(1 - 0.1 - 0.25)
     assert 'Hindari: "gue" (−10%); "bro" (−25%, bahasa obrolan).' in result.feedback
@@ -220,7 +238,7 @@ def test_forbidden_phrases_cost_their_penalty_once_and_the_score_is_clamped():
     assert grade(MODEL) == 1.0
 
 
-def test_short_letters_get_a_proportional_share():
+def test_short_letters_get_a_proportional_share(visitor):
     definition = with_(min_words=50)
     result = LETTER.grade(definition, MODEL)  # 25 words
     assert result.fraction == pytest.approx(0.5)
@@ -239,12 +257,22 @@ def test_huge_letters_are_cut_not_trusted():
 
 
 def test_feedback_follows_the_visitors_language(lms_app):
+    with lms_app.test_request_context():  # Indonesian is the default
+        assert LETTER.grade(DEFINITION, "Hal: x").feedback.startswith("Sudah ada: Hal. Belum ada: Nomor")
+        assert LETTER.grade(with_(min_words=1), "gue").feedback == (
+            'Belum ada: Nomor (RAHASIA-HINT-NOMOR); Hal (tulis hal yang spesifik); Alamat tujuan; '
+            'Tanggal rapat; Penutup. Hindari: "gue" (−10%).')
+        assert str(LETTER.label) == "Menyusun surat dinas"
     with lms_app.test_request_context():
         from flask import session
 
         session["lang"] = "en"
         assert LETTER.grade(DEFINITION, "Hal: x").feedback.startswith("Found: Hal. Missing: Nomor")
         assert LETTER.describe_answer(DEFINITION).startswith("Required elements:")
+        assert "Letter too short: 25 of at least 50 words" in LETTER.grade(with_(min_words=50), MODEL).feedback
+        assert str(LETTER.label) == "Letter drafting"
+    # outside a request (scripts, the CLI) the messages stay English, as written in the code
+    assert LETTER.grade(DEFINITION, "Hal: x").feedback.startswith("Found: Hal. Missing: Nomor")
 
 
 # ------------------------------------------------------------------ form
@@ -261,7 +289,8 @@ def test_parse_response_cleans_and_caps_the_letter():
     assert parse(DEFINITION, {"q3": ["list"]}, "q3") is None
 
 
-def test_render_escapes_and_reveals_nothing():
+@PLUGIN
+def test_render_escapes_and_reveals_nothing(visitor):
     html = LETTER.render(DEFINITION, "q3", "</textarea><script>alert(1)</script>", random.Random(1))
     assert isinstance(html, Markup)
     assert "<script>" not in html and "&lt;/textarea&gt;&lt;script&gt;" in html
@@ -269,16 +298,35 @@ def test_render_escapes_and_reveals_nothing():
     assert re.search(r'<textarea name="q3" rows="20" maxlength="8000"', html)
     for secret in SECRETS + ["Alamat tujuan"]:  # no phrases, hints, model answer, nor checklist
         assert secret not in html
+    assert "Surat Anda" in html and "maksimal 8000 karakter" in html
+    assert '<link rel="stylesheet" href="/p/eoffice/static/eoffice.css">' in html
+    assert "style=" not in html  # the looks live in static/eoffice.css
 
 
-def test_render_shows_the_checklist_only_when_asked():
+@PLUGIN
+def test_render_comes_from_the_plugins_template(visitor, monkeypatch):
+    drawn = []
+    monkeypatch.setattr(lt, "render_template", lambda template, /, **context: drawn.append((template, context)) or "")
+    LETTER.render(with_(show_checklist=True), "q3", "Nomor : 1", None)
+    ((template, context),) = drawn
+    assert template == "eoffice/letter.html"
+    # the template gets what the learner may see, nothing more
+    assert set(context) == {"name", "scenario", "checklist", "text", "max_chars", "eoffice_"}
+    assert context["checklist"] == ["Nomor", "Hal", "Alamat tujuan", "Tanggal rapat", "Penutup"]
+    assert context["scenario"] == [["Dinas Kominfo <Kota> mengundang", "para kepala OPD."],
+                                   ["Rapat pada 20 Maret 2025."]]
+
+
+@PLUGIN
+def test_render_shows_the_checklist_only_when_asked(visitor):
     html = LETTER.render(with_(show_checklist=True), "q3", None, None)
     assert "<li>Alamat tujuan</li>" in html and "Unsur yang dinilai" in html
     for secret in SECRETS:
         assert secret not in html
 
 
-def test_a_saved_letter_survives_render_and_submit():
+@PLUGIN
+def test_a_saved_letter_survives_render_and_submit(visitor):
     letter = 'Nomor : 1\nHal: "Undangan" & <rapat>\n\nYth. Kepala'
     html = LETTER.render(DEFINITION, "q3", letter, None)
     sent = re.search(r"<textarea[^>]*>(.*)</textarea>", html, re.DOTALL).group(1)
@@ -448,3 +496,33 @@ def test_a_hostile_submission_is_graded_without_harm(lms_client, lms_auth, lms_u
     assert response.status_code == 302
     shown = _review(lms_client, path)
     assert "<script>alert(1)" not in shown and "0%" in shown
+
+
+@PLUGIN
+def test_the_attempt_page_draws_the_plugins_template_and_stylesheet(lms_client, lms_auth, lms_user, lms_course):
+    lms_course("surat-dinas", lessons=1, questions=QUIZ)
+    lms_auth.login(lms_user())
+    page = lms_client.get(_start(lms_client, "surat-dinas")).get_data(as_text=True)
+    link = re.search(r'<link rel="stylesheet" href="([^"]+)">\s*<fieldset class="question-inputs question-letter">',
+                     page)
+    assert link and link.group(1) == "/p/eoffice/static/eoffice.css"
+    assert "Surat Anda <small>(maksimal 8000 karakter)</small>" in page
+    with lms_client.get(link.group(1)) as css:  # a file response: close it
+        assert css.status_code == 200 and css.mimetype == "text/css"
+        assert "font-family: ui-monospace" in css.get_data(as_text=True)
+
+
+@PLUGIN
+def test_a_learner_who_chose_english_drafts_in_english(lms_client, lms_auth, lms_user, lms_course):
+    lms_course("surat-dinas", lessons=1, questions=QUIZ)
+    lms_auth.login(lms_user())
+    path = _start(lms_client, "surat-dinas")
+    lms_client.submit("/language", {"lang": "en", "next": path}, form_page=path)
+    page = lms_client.get(path).get_data(as_text=True)
+    assert "Your letter <small>(at most 8000 characters)</small>" in page and "Surat Anda" not in page
+    lms_client.submit(path + "/submit", {"q0": "Hal: Undangan\nYth. Kepala Dinas", "q1": "true"}, form_page=path)
+    shown = _review(lms_client, path)
+    assert "Found: Hal, Alamat tujuan. Missing: Nomor (RAHASIA-HINT-NOMOR); Tanggal rapat; Penutup." in shown
+    assert "Required elements: Nomor, Hal, Alamat tujuan, Tanggal rapat, Penutup" in shown
+    lms_client.submit("/language", {"lang": "id", "next": path + "/review"}, form_page=path + "/review")
+    assert "Unsur wajib: Nomor, Hal" in _review(lms_client, path)  # the answer's description, per visit

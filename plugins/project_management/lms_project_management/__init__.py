@@ -7,8 +7,12 @@ Contributes:
   method, and controlling projects (S-curve, risks, procurement, change control);
 * the ``schedule`` question type (``question_types.py``): the learner computes earliest
   starts, critical tasks and the project duration of a task network, graded with the
-  critical path method (``critical_path.py``).
+  critical path method (``critical_path.py``);
+* a blueprint (``views.py``) that ships the question's template
+  (``templates/project_management/schedule.html``) and stylesheet
+  (``static/project_management.css``).
 
+Texts come from the plugin's own catalog (``i18n.py``, domain ``lms_project_management``).
 Written against the public plugin API only (``lms.plugin``, ``lms.hookspecs``).
 """
 from __future__ import annotations
@@ -18,6 +22,7 @@ from pathlib import Path
 from lms.plugin import LMS_PLUGIN_API, hookimpl
 
 from .question_types import ScheduleQuestion
+from .views import bp
 
 __version__ = "0.1.0"
 
@@ -28,7 +33,7 @@ lms_api = "1.1"
 CURRICULA_DIR = Path(__file__).parent / "curricula"
 
 __all__ = ["CURRICULA_DIR", "LMS_PLUGIN_API", "ScheduleQuestion", "curriculum_dirs", "lms_api",
-           "register_curricula", "register_question_types"]
+           "register_blueprints", "register_curricula", "register_question_types"]
 
 
 def curriculum_dirs() -> list[Path]:
@@ -40,6 +45,12 @@ def curriculum_dirs() -> list[Path]:
 def register_question_types():
     """The ``schedule`` question type."""
     return [ScheduleQuestion()]
+
+
+@hookimpl
+def register_blueprints(app):
+    """The ``project_management`` blueprint: the schedule question's template and stylesheet."""
+    return [bp]
 
 
 @hookimpl

@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import re
 
+from flask import render_template
 from markupsafe import Markup
 
 from lms.plugin import Grade, QuestionType, clamp
@@ -174,66 +175,31 @@ class ScheduleQuestion(QuestionType):
     # ---------------------------------------------------------------- render
 
     def render(self, definition, name, response, rng):
-        """A table a phone can scroll: one row per task with its inputs; no script needed."""
-        parts = asked(definition)
-        unit = definition.get("unit") or ""
+        """A table a phone can scroll: one row per task with its inputs; no script needed.
+
+        Drawn by ``templates/project_management/schedule.html``, which gets only what the
+        definition states and the learner's saved response (to pre-fill), never the answer.
+        """
         given = response if isinstance(response, dict) else {}
         starts = given.get("earliest_start") if isinstance(given.get("earliest_start"), dict) else {}
         slacks = given.get("slack") if isinstance(given.get("slack"), dict) else {}
         critical = given.get("critical") if isinstance(given.get("critical"), (list, tuple)) else []
         critical = {item for item in critical if isinstance(item, str)}
-        tasks = [t for t in definition.get("tasks") or [] if isinstance(t, dict)][:MAX_TASKS]
-
-        def heading(text) -> Markup:
-            return Markup('<th scope="col">{}</th>').format(text)
-
-        head = [heading(_("Task")),
-                heading(_("Duration (%(unit)s)", unit=unit) if unit else _("Duration")),
-                heading(_("After"))]
-        if "earliest_start" in parts:
-            head.append(heading(_("Earliest start")))
-        if "slack" in parts:
-            head.append(heading(_("Slack")))
-        if "critical" in parts:
-            head.append(heading(_("Critical")))
         rows = []
-        for i, task in enumerate(tasks):
+        for task in [t for t in definition.get("tasks") or [] if isinstance(t, dict)][:MAX_TASKS]:
             task_id = str(task.get("id", ""))
-            after = [str(d) for d in task.get("after") or [] if isinstance(d, str)]
-            cells = [
-                Markup('<th scope="row"><strong>{}</strong> {}</th>').format(task_id, task.get("name") or ""),
-                Markup("<td>{}</td>").format(task.get("duration", "")),
-                Markup("<td>{}</td>").format(", ".join(after) if after else "—"),
-            ]
-            if "earliest_start" in parts:
-                cells.append(_number_cell(f"{name}-es-{i}", _shown(starts.get(task_id)),
-                                          _("Earliest start of %(task)s", task=task_id)))
-            if "slack" in parts:
-                cells.append(_number_cell(f"{name}-slack-{i}", _shown(slacks.get(task_id)),
-                                          _("Slack of %(task)s", task=task_id)))
-            if "critical" in parts:
-                cells.append(Markup(
-                    '<td><label class="choice"><input type="checkbox" name="{}-critical" value="{}"{}>'
-                    '<span class="visually-hidden">{}</span></label></td>').format(
-                        name, task_id, Markup(" checked") if task_id in critical else "",
-                        _("%(task)s is critical", task=task_id)))
-            rows.append(Markup("<tr>{}</tr>").format(Markup("").join(cells)))
-        table = Markup(
-            '<div class="schedule-table" style="overflow-x:auto">'
-            '<table class="table"><caption class="visually-hidden">{}</caption>'
-            "<thead><tr>{}</tr></thead><tbody>\n{}\n</tbody></table></div>").format(
-                _("Tasks"), Markup("").join(head), Markup("\n").join(rows))
-        blocks = [Markup('<p class="help">{}</p>').format(
-            _("Count from 0: a task without predecessors starts at 0, and a task starts as soon "
-              "as all its predecessors have finished.")), table]
-        if "duration" in parts:
-            label = _("Project duration (%(unit)s)", unit=unit) if unit else _("Project duration")
-            blocks.append(Markup(
-                '<label class="answer">{} <input type="text" name="{}-duration" value="{}" '
-                'inputmode="numeric" autocomplete="off"></label>').format(
-                    label, name, _shown(given.get("duration"))))
-        return Markup('<fieldset class="question-inputs question-schedule">\n{}\n</fieldset>').format(
-            Markup("\n").join(blocks))
+            rows.append({
+                "id": task_id,
+                "name": task.get("name") or "",
+                "duration": task.get("duration", ""),
+                "after": ", ".join(str(d) for d in task.get("after") or [] if isinstance(d, str)),
+                "es": _shown(starts.get(task_id)),
+                "slack": _shown(slacks.get(task_id)),
+                "critical": task_id in critical,
+            })
+        return Markup(render_template(
+            "project_management/schedule.html", name=name, parts=asked(definition),
+            unit=definition.get("unit") or "", tasks=rows, duration=_shown(given.get("duration")), pm_=_))
 
     # ---------------------------------------------------------------- responses
 
@@ -374,14 +340,6 @@ class ScheduleQuestion(QuestionType):
             words.append(_("Slack: %(values)s.", values=", ".join(
                 f"{t.id} {plan.times[t.id].slack}" for t in plan.tasks)))
         return " ".join(words)
-
-
-def _number_cell(field: str, value: str, label: str) -> Markup:
-    return Markup(
-        '<td><label class="answer"><span class="visually-hidden">{}</span>'
-        '<input type="text" name="{}" value="{}" inputmode="numeric" size="4" autocomplete="off" '
-        'style="min-width:4.5rem">'
-        "</label></td>").format(label, field, value)
 
 
 def _first(form, key: str):

@@ -40,6 +40,36 @@ def test_the_plugin_is_registered_and_listed(lms_app, lms_runner):
     listing = lms_runner.invoke(args=["lms", "plugins"]).output
     line = next(row for row in listing.splitlines() if row.startswith("project_management"))
     assert "enabled" in line and "register_question_types" in line and "1.1" in line
+    assert "register_blueprints" in line
+
+
+@pytest.mark.lms_config(PLUGIN_OBJECTS=PLUGIN)
+def test_the_attempt_page_draws_the_plugins_template_and_stylesheet(lms_client, lms_auth, lms_user, lms_course):
+    lms_course("jadwal-uji", lessons=1, questions=[SCHEDULE])
+    lms_auth.login(lms_user())
+    page = lms_client.get(start_attempt(lms_client)).get_data(as_text=True)
+    question = re.search(r'(<link rel="stylesheet" href="([^"]+)">\s*'
+                         r'<fieldset class="question-inputs question-schedule">.*?</fieldset>)', page, re.DOTALL)
+    assert question and question.group(2) == "/p/project_management/static/project_management.css"
+    assert "style=" not in question.group(1)  # no inline styles: the plugin's stylesheet does the looks
+    assert '<div class="schedule-table"><table class="table">' in question.group(1)
+    with lms_client.get(question.group(2)) as css:  # a file response: close it
+        assert css.status_code == 200 and css.mimetype == "text/css"
+        assert ".question-schedule .schedule-table { overflow-x: auto;" in css.get_data(as_text=True)
+
+
+@pytest.mark.lms_config(PLUGIN_OBJECTS=PLUGIN)
+def test_a_learner_who_chose_english_gets_the_table_and_feedback_in_english(lms_client, lms_auth, lms_user,
+                                                                            lms_course):
+    lms_course("jadwal-uji", lessons=1, questions=[SCHEDULE])
+    lms_auth.login(lms_user())
+    attempt = start_attempt(lms_client)
+    lms_client.submit("/language", {"lang": "en", "next": attempt}, form_page=attempt)
+    page = lms_client.get(attempt).get_data(as_text=True)
+    assert "Earliest start of A" in page and "Project duration (hari)" in page and "Mulai paling awal" not in page
+    lms_client.submit(attempt + "/submit", {"q0-duration": "10", "q0-critical": ["A", "C", "D"]}, form_page=attempt)
+    review = lms_client.get(attempt + "/review").get_data(as_text=True)
+    assert "Project duration: right. Earliest start: not answered. Critical tasks: right." in review
 
 
 @pytest.mark.lms_config(PLUGIN_OBJECTS=PLUGIN)
@@ -140,8 +170,8 @@ def test_an_invalid_schedule_is_refused_at_import_with_field_names(lms_runner, t
 
 ALLOWED_LMS = {"lms.plugin", "lms.hookspecs", "lms.testing"}
 ALLOWED_THIRD_PARTY = {"markupsafe", "flask", "flask_babel", "lms_project_management"}
-#: Tests may also use the test tools the core's suite uses.
-ALLOWED_IN_TESTS = ALLOWED_THIRD_PARTY | {"pytest", "hypothesis", "werkzeug", "yaml"}
+#: Tests may also use the test tools the core's suite uses (and babel, to compile the catalog).
+ALLOWED_IN_TESTS = ALLOWED_THIRD_PARTY | {"babel", "pytest", "hypothesis", "werkzeug", "yaml"}
 
 
 def imported_modules(path: Path) -> set[str]:

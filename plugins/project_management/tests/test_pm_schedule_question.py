@@ -6,6 +6,8 @@ import random
 from html.parser import HTMLParser
 
 import pytest
+from flask import Flask, request
+from flask_babel import Babel
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import Markup
@@ -17,6 +19,21 @@ from lms.plugin import Grade, QuestionType
 from lms_project_management.question_types import ScheduleQuestion, amount
 
 QT = ScheduleQuestion()
+PLUGIN = {"project_management": lms_project_management}
+
+
+def plugin_app() -> Flask:
+    """A bare Flask app holding only this plugin's blueprint: enough to render its template
+    and translate its texts (in the language of ?lang=, English by default) without an LMS
+    or a database. The attempt page of a real LMS is tested in test_pm_plugin.py."""
+    app = Flask(__name__)
+    Babel(app, locale_selector=lambda: request.args.get("lang", "en"))
+    for blueprint in lms_project_management.register_blueprints(app=app):
+        app.register_blueprint(blueprint)
+    return app
+
+
+RENDER_APP = plugin_app()
 
 #: Analisis A(3); Desain B(2, A); Pemrograman C(5, A); Uji D(2, B+C):
 #: ES A0 B3 C3 D8, slack B3, duration 10, critical A C D.
@@ -69,8 +86,9 @@ class Form(HTMLParser):
         return MultiDict(self.submitted)
 
 
-def render(definition, response=None, name="q3") -> str:
-    html = QT.render(definition, name, response, random.Random(1))
+def render(definition, response=None, name="q3", lang="en") -> str:
+    with RENDER_APP.test_request_context(f"/?lang={lang}"):
+        html = QT.render(definition, name, response, random.Random(1))
     assert isinstance(html, Markup)
     return str(html)
 
@@ -246,7 +264,34 @@ def test_render_reveals_no_answer_and_labels_every_control():
     assert "checked" not in html and "<script" not in html
     for secret in ("10 hari", ">8<", "A → C"):
         assert secret not in html
-    assert 'inputmode="numeric"' in html and "overflow-x:auto" in html  # phones scroll the table
+    assert 'inputmode="numeric"' in html and '<div class="schedule-table">' in html  # phones scroll it
+    assert "style=" not in html  # the looks live in static/project_management.css
+
+
+def test_render_comes_from_the_plugins_template_and_links_its_stylesheet(monkeypatch):
+    html = render(APP)
+    assert html.startswith('<link rel="stylesheet" href="/p/project_management/static/project_management.css">')
+    drawn = []
+    monkeypatch.setattr("lms_project_management.question_types.render_template",
+                        lambda template, /, **context: drawn.append((template, context)) or "")
+    render(APP, {"duration": 9, "earliest_start": {"B": 3}, "critical": ["C"]})
+    ((template, context),) = drawn
+    assert template == "project_management/schedule.html"
+    # only what the definition states and the learner's own response: no ES, slack or path
+    assert set(context) == {"name", "parts", "unit", "tasks", "duration", "pm_"}
+    assert context["parts"] == ("duration", "earliest_start", "critical") and context["duration"] == "9"
+    assert context["tasks"][1] == {"id": "B", "name": "Desain tampilan", "duration": 2, "after": "A", "es": "3",
+                                   "slack": "", "critical": False}
+    assert [task["critical"] for task in context["tasks"]] == [False, False, True, False]
+
+
+def test_the_stylesheet_keeps_the_table_inside_a_phone_screen():
+    with RENDER_APP.test_client().get("/p/project_management/static/project_management.css") as css:
+        assert css.status_code == 200 and css.mimetype == "text/css"
+        rules = css.get_data(as_text=True)
+    assert "overflow-x: auto" in rules  # the table scrolls inside its box ...
+    assert "fieldset.question-schedule { min-width: 0;" in rules  # ... and never widens the page
+    assert rules.count("min-height: 44px") >= 2  # text inputs and checkbox labels are thumb-sized
 
 
 def test_render_shows_tasks_durations_and_predecessors_in_the_authors_order():
@@ -352,13 +397,16 @@ def test_definitions_are_not_changed_by_the_type():
 # ------------------------------------------------------------------ language
 
 
+@pytest.mark.lms_config(PLUGIN_OBJECTS=PLUGIN)
 def test_feedback_and_labels_follow_the_visitors_language(lms_app):
     with lms_app.test_request_context():  # Indonesian is the default
         assert QT.grade(APP, RIGHT).feedback == ("Durasi proyek: benar. Mulai paling awal (ES): semua 4 tugas "
                                                  "benar. Tugas kritis: benar.")
         assert str(QT.label) == "Jadwal (jalur kritis)"
         assert "Jalur kritis: A → C → D. Durasi proyek: 10 hari." in QT.describe_answer(APP)
-        assert "Mulai paling awal tugas A" in render(APP)
+        html = QT.render(APP, "q3", None, random.Random(1))
+        assert "Mulai paling awal tugas A" in html and "Durasi proyek (hari)" in html
         partial = QT.grade(APP, {**RIGHT, "critical": ["A", "B", "C"]}).feedback
         assert "Tugas kritis: D juga termasuk tugas kritis. B masih punya slack, jadi tidak kritis." in partial
     assert QT.grade(APP, RIGHT).feedback.startswith("Project duration: right.")  # no request: msgids
+    assert "Mulai paling awal tugas A" in render(APP, lang="id")  # the plugin's own catalog, in any app
