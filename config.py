@@ -66,6 +66,29 @@ class Config:
     #: Request body limit; uploads larger than this get 413 before any parsing.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024
 
+    #: Outgoing mail (docs/notifications.md). Messages wait in the `notifications` table and
+    #: leave through `flask lms send-notifications` (cron) or a background thread after commit.
+    #: "console" only logs them (nothing reaches anyone); "smtp" sends through SMTP_HOST.
+    MAIL_BACKEND = "console"
+    MAIL_FROM = "ASN LMS <noreply@localhost>"
+    SMTP_HOST = "localhost"
+    SMTP_PORT = 587
+    SMTP_USER: str | None = None
+    #: Only from the environment (LMS_SMTP_PASSWORD): never write it into a file.
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = True
+    #: Implicit TLS from the first byte (usually port 465) instead of STARTTLS.
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 30
+    #: Try each message in the request's process right after commit (never blocks the request).
+    MAIL_BACKGROUND = True
+    #: Attempts per message before it is marked failed; retries wait RETRY × 2^(n-1) seconds.
+    MAIL_MAX_ATTEMPTS = 6
+    MAIL_RETRY_SECONDS = 300
+    MAIL_RETRY_MAX_SECONDS = 6 * 3600
+    #: How long a sender holds a claimed message; must exceed one SMTP exchange (timeouts).
+    MAIL_CLAIM_SECONDS = 300
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -119,6 +142,8 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = True
     #: Fast hashing keeps the suite quick; production uses werkzeug's scrypt default.
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
+    #: Tests send the outbox explicitly (no thread outliving the test).
+    MAIL_BACKGROUND = False
 
 
 CONFIGS = {

@@ -32,3 +32,16 @@ def test_entries_follow_their_transaction_and_scope(lms_app, lms_user):
         lines = audit.export_csv(unit_admin).splitlines()
         assert lines[0].startswith("time_utc,actor,action") and len(lines) == 2
         assert "email=a@b.id" in lines[1] and admin.email in lines[1]
+
+
+def test_the_action_filter_takes_wildcards_literally_and_applies_to_the_export(lms_app, lms_user):
+    admin_id = lms_user("admin").id
+    with lms_app.app_context():
+        admin = db.session.get(User, admin_id)
+        audit.record(admin, "user.created")
+        audit.record(admin, "unit.renamed")
+        db.session.commit()
+        assert audit.page(admin, action="u%").total == 0 and audit.page(admin, action="u_er").total == 0
+        assert audit.page(admin, action="user").total == 1
+        lines = audit.export_csv(admin, "unit.").splitlines()
+        assert len(lines) == 2 and "unit.renamed" in lines[1]

@@ -1,16 +1,19 @@
 """The learner's profile: ASN data, language, password."""
 from __future__ import annotations
 
+import pytest
+
 from lms.database import db
+from lms.errors import ValidationFailed
 from lms.models import User
-from lms.services import orgs
+from lms.services import accounts, orgs
 
 
 def test_profile_saves_asn_data(lms_app, lms_client, lms_auth, lms_user):
     with lms_app.app_context():
         agency = orgs.create_unit(code="smg", name="Pemerintah Kota Semarang", kind="instansi")
         opd = orgs.create_unit(code="SMG-DUKCAPIL", name="Disdukcapil", kind="opd", parent=agency)
-        opd_id = opd.id
+        opd_id, agency_id = opd.id, agency.id
     user = lms_user()
     lms_auth.login(user)
     page = lms_client.get("/profile").get_data(as_text=True)
@@ -23,6 +26,16 @@ def test_profile_saves_asn_data(lms_app, lms_client, lms_auth, lms_user):
         row = db.session.get(User, user.id)
         assert (row.name, row.golongan, row.jabatan, row.unit.code) == \
             ("Siti R.", "III/b", "Analis Kependudukan", "SMG-DUKCAPIL")
+    # Once set, the unit is the administrators' to change: a forged post cannot move oneself.
+    page = lms_client.get("/profile").get_data(as_text=True)
+    assert 'name="unit_id"' not in page and "Disdukcapil" in page
+    lms_client.submit("/profile", {"name": "Siti R.", "golongan": "III/b", "unit_id": str(agency_id),
+                                   "locale": "id"})
+    with lms_app.app_context():
+        assert db.session.get(User, user.id).unit.code == "SMG-DUKCAPIL"
+        with pytest.raises(ValidationFailed):
+            accounts.update_profile(db.session.get(User, user.id), name="Siti", golongan=None,
+                                    jabatan=None, unit_id=agency_id, locale=None)
 
 
 def test_profile_rejects_unknown_choices(lms_client, lms_auth, lms_user):

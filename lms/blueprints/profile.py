@@ -22,7 +22,8 @@ def edit():
     if form.validate_on_submit():
         try:
             accounts.update_profile(current_user, name=form.name.data, golongan=form.golongan.data,
-                                    jabatan=form.jabatan.data, unit_id=form.unit_id.data,
+                                    jabatan=form.jabatan.data,
+                                    unit_id=form.unit_id.data if current_user.unit_id is None else current_user.unit_id,
                                     locale=form.locale.data)
         except ValidationFailed as exc:
             apply_errors(form, exc)

@@ -1,18 +1,20 @@
 """All core models, imported here so Alembic and create_all see every table."""
 from lms.models.assets import Asset
+from lms.models.assignments import Assignment
 from lms.models.audit import AuditEntry
 from lms.models.certificates import (Certificate, CertificateEvent, CertificateStatus, JpEntry,
                                      JpSource, JpStatus)
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
                                 VersionStatus, course_authors, course_prerequisites)
 from lms.models.learning import Enrollment, EnrollmentSource, EnrollmentStatus, LessonProgress
+from lms.models.notifications import Notification, NotificationStatus
 from lms.models.orgs import Unit, UnitKind
 from lms.models.quizzes import (Attempt, AttemptQuestion, AttemptState, GradingMethod, Question,
                                 Quiz)
 from lms.models.users import AnonymousUser, Role, User
 
 __all__ = [
-    "Asset", "AuditEntry",
+    "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
     "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",

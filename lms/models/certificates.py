@@ -98,7 +98,12 @@ class JpEntry(db.Model):
     """One credit in a learner's JP ledger; only approved entries count."""
 
     __tablename__ = "jp_entries"
-    __table_args__ = (Index("ix_jp_entries_user_year_status", "user_id", "year", "status"),)
+    __table_args__ = (
+        Index("ix_jp_entries_user_year_status", "user_id", "year", "status"),
+        # JP reports (services.jp_reports): a person's approved JP of a year, and per
+        # competency, read from the index alone (PostgreSQL index-only scan, SQLite covering).
+        Index("ix_jp_entries_report", "year", "status", "user_id", "competency", "jp"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)

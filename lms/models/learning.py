@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import db, str_enum
@@ -22,7 +22,9 @@ class EnrollmentSource(str, enum.Enum):
     SELF = "self"
     ADMIN = "admin"
     UNIT = "unit"
-
+    #: Enrolled by an assignment with a due date (lms.services.assignments). Stored as a
+    #: VARCHAR(20) without a CHECK constraint (str_enum), so the new value needs no migration.
+    ASSIGNED = "assigned"
 
 
 class Enrollment(db.Model):
@@ -51,6 +53,11 @@ class Enrollment(db.Model):
                                                              index=True)
     #: JP credited at completion, frozen so later versions never change a learner's record.
     jp_awarded: Mapped[int | None] = mapped_column(Integer)
+    #: Last day to complete the course, set by an assignment; the earliest wins when several
+    #: assignments cover the same learner and course. None: no deadline.
+    due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    #: The assignment whose due date this is (the learner's row in its per-learner status).
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     course: Mapped[Course] = relationship()

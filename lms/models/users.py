@@ -5,7 +5,7 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Boolean, DateTime, ForeignKey, String, func
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import db, str_enum
@@ -37,6 +37,9 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: Someone else chose the password (an admin, a CSV import): the next sign-in must replace
+    #: it before any other page opens (lms.blueprints.auth.require_own_password).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -41,7 +41,7 @@ def enrol(admin: User, course: Course, learners_text: str, unit_id: int | None,
     allowed_ids = {u.id for u in units}
     if unit_id is not None and unit_id not in allowed_ids:
         raise AdminEnrolError(_l("You cannot enrol that unit."))
-    users = _listed_users(learners_text, admin, allowed_ids)
+    users = listed_users(learners_text, admin, allowed_ids)
     if not users and unit_id is None:
         raise AdminEnrolError(_l("List learners or choose a unit."))
     added = enrollment.enroll_users(course, users, admin) if users else 0
@@ -50,7 +50,7 @@ def enrol(admin: User, course: Course, learners_text: str, unit_id: int | None,
     return added
 
 
-def _listed_users(text: str, admin: User, allowed_unit_ids: set[int]) -> list[User]:
+def listed_users(text: str, admin: User, allowed_unit_ids: set[int]) -> list[User]:
     text = _SPACED_NIP.sub(r"\1\2\3\4", text)
     tokens = [t for t in re.split(r"[\s,;]+", text.strip()) if t][:MAX_LINES]
     if not tokens:

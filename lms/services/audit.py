@@ -41,21 +41,24 @@ def visible_to(reader: User):
 
 
 def page(reader: User, number: int = 1, action: str = "") -> Page:
-    query = visible_to(reader)
-    if action:
-        query = query.where(AuditEntry.action.startswith(action))
+    query = _filtered(visible_to(reader), action)
     number = max(1, number)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     items = list(db.session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     return Page(items=items, total=total, page=number, per_page=PER_PAGE)
 
 
-def export_csv(reader: User) -> str:
-    """Every visible entry as CSV (time in UTC, actor email, action, target, details)."""
+def _filtered(query, action: str):
+    """Entries whose action starts with `action` (its % and _ taken literally)."""
+    return query.where(AuditEntry.action.startswith(action, autoescape=True)) if action else query
+
+
+def export_csv(reader: User, action: str = "") -> str:
+    """Every visible entry (of the action prefix) as CSV: time in UTC, actor, action, target, details."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["time_utc", "actor", "action", "target_type", "target_id", "details"])
-    for entry in db.session.scalars(visible_to(reader).execution_options(yield_per=1000)):
+    for entry in db.session.scalars(_filtered(visible_to(reader), action).execution_options(yield_per=1000)):
         writer.writerow([entry.created_at.isoformat(), entry.actor.email if entry.actor else "",
                          entry.action, entry.target_type, entry.target_id,
                          " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))])

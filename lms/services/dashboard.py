@@ -1,8 +1,9 @@
-"""The learner's dashboard: courses in progress, completed courses, JP this year."""
+"""The learner's dashboard: assigned courses with due dates, courses in progress, completed
+courses, JP this year."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -23,10 +24,16 @@ class CourseCard:
     jp: int
     done: int
     total: int
+    #: Days until the due date of an assigned course (0: today, negative: overdue); None: no due date.
+    days_left: int | None = None
 
     @property
     def percent(self) -> int:
         return 100 if self.enrollment.completed_at else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.days_left is not None and self.days_left < 0
 
 
 @dataclass
@@ -36,6 +43,8 @@ class Dashboard:
     year: int
     jp_year: int
     jp_target: int
+    #: Open courses with a due date (assignments), the most urgent first; not in `in_progress`.
+    assigned: list[CourseCard] = field(default_factory=list)
 
     @property
     def jp_percent(self) -> int:
@@ -50,7 +59,8 @@ def jp_for_year(user: User, year: int) -> int:
 
 def build(user: User, today: dt.date | None = None) -> Dashboard:
     """Everything /me shows, in a constant number of queries (four, whatever the courses)."""
-    year = (today or dt.datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()).year
+    today = today or dt.datetime.now(ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])).date()
+    year = today.year
     current, finished = aliased(CourseVersion), aliased(CourseVersion)
     rows = db.session.execute(
         select(Enrollment, Course.slug, current.title, current.jp, finished.title)
@@ -61,13 +71,19 @@ def build(user: User, today: dt.date | None = None) -> Dashboard:
         .where(Enrollment.user_id == user.id, Enrollment.status != EnrollmentStatus.WITHDRAWN)
         .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())).all()
     counts = progress_by_enrollment([row[0] for row in rows])
-    in_progress, completed = [], []
+    in_progress, completed, assigned = [], [], []
     for enrollment, slug, title, jp, finished_title in rows:
         done, total = counts.get(enrollment.id, (0, 0))
         if enrollment.completed_at:
             completed.append(CourseCard(enrollment, finished_title, slug, enrollment.jp_awarded or 0,
                                         done, total))
-        elif title is not None:  # a course withdrawn from publication is not shown
+        elif title is None:  # a course withdrawn from publication is not shown
+            continue
+        elif enrollment.due_on is not None:
+            assigned.append(CourseCard(enrollment, title, slug, jp, done, total,
+                                       (enrollment.due_on - today).days))
+        else:
             in_progress.append(CourseCard(enrollment, title, slug, jp, done, total))
+    assigned.sort(key=lambda card: (card.enrollment.due_on, card.title))
     return Dashboard(in_progress, completed, year, jp_for_year(user, year),
-                     int(current_app.config["JP_TARGET"]))
+                     int(current_app.config["JP_TARGET"]), assigned)

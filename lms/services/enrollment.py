@@ -57,7 +57,7 @@ def enroll_self(user: User, course: Course, key: str = "") -> Enrollment:
     denial = denial_for(user, course, key)
     if denial:
         raise EnrollmentDenied(denial)
-    enrollment = _activate(existing, user.id, course.id, EnrollmentSource.SELF, None)
+    enrollment = activate(existing, user.id, course.id, EnrollmentSource.SELF, None)
     events.commit()
     return enrollment
 
@@ -72,7 +72,7 @@ def enroll_users(course: Course, users: list[User], by: User,
     for user in users:
         if is_active(existing.get(user.id)):
             continue
-        _activate(existing.get(user.id), user.id, course.id, source, by.id)
+        activate(existing.get(user.id), user.id, course.id, source, by.id)
         added += 1
     events.commit()
     return added
@@ -85,7 +85,7 @@ def enroll_unit(course: Course, unit: Unit, by: User) -> int:
     return enroll_users(course, users, by, EnrollmentSource.UNIT)
 
 
-def _activate(enrollment: Enrollment | None, user_id: int, course_id: int,
+def activate(enrollment: Enrollment | None, user_id: int, course_id: int,
               source: EnrollmentSource, by_id: int | None) -> Enrollment:
     """Create the enrolment or reactivate a withdrawn one (its progress is kept)."""
     if enrollment is None:

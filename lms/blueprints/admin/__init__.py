@@ -16,4 +16,5 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 admin_required = role_required(Role.UNIT_ADMIN)
 
 
-from lms.blueprints.admin import enrolments  # noqa: E402,F401
+from lms.blueprints.admin import (assignments, audit, enrolments, home, reports,  # noqa: E402,F401
+                                  units, users)
