@@ -6,8 +6,10 @@
 Builds one agency (1 instansi, --opds OPD, --sub-units sub-units under each OPD), bulk-loads
 the ASN (a few inactive or without NIP, who are not counted) and their ledgers: --entries
 approved entries of the report year plus 10 % noise (pending, rejected, last year), with COPY
-on PostgreSQL and executemany on SQLite. Then times, per scope (the whole agency, the
-instansi, one OPD, one sub-unit), what /admin/reports/jp runs: the summary (totals,
+on PostgreSQL and executemany on SQLite; the bulk load bypasses the ORM, so the per-person
+rollup the report reads (jp_year_totals) is then filled by ``jp_ledger.rebuild_totals``, the
+one INSERT ... SELECT ... GROUP BY that ``flask lms rebuild-jp-totals`` runs. Then times,
+per scope (the whole agency, the instansi, one OPD, one sub-unit), what /admin/reports/jp runs: the summary (totals,
 distribution, per sub-unit) plus the competency breakdown plus the first page of people
 sorted by fewest JP (``jp_reports.report`` + ``people_page``), and the full people CSV of the
 agency. Prints medians in milliseconds and writes JSON to bench/results/jp-report-<db>-<date>.json.
@@ -127,6 +129,15 @@ def load_entries(rows, dialect: str) -> float:
     return time.perf_counter() - started
 
 
+def fill_totals() -> float:
+    """jp_year_totals from the loaded ledger (as `flask lms rebuild-jp-totals`); returns seconds."""
+    from lms.services import jp_ledger
+
+    started = time.perf_counter()
+    jp_ledger.rebuild_totals()
+    return time.perf_counter() - started
+
+
 def analyse(dialect: str) -> None:
     """Statistics for the planner, as a running server has them. On PostgreSQL also VACUUM,
     which autovacuum does after a bulk load anyway: it marks pages all-visible, which index-only
@@ -218,7 +229,7 @@ def run(args) -> dict:
         with app.app_context():
             dialect = db.engine.dialect.name
             if args.reuse:  # the data a previous --keep run left
-                users_s = entries_s = 0.0
+                users_s = entries_s = totals_s = 0.0
                 root, opds, subs = existing_units()
             else:
                 db.drop_all()
@@ -228,6 +239,7 @@ def run(args) -> dict:
                 user_ids = build_users(args.people, opds, subs, rng)
                 users_s = time.perf_counter() - started
                 entries_s = load_entries(list(entry_rows(user_ids, args.entries, rng)), dialect)
+                totals_s = fill_totals()
                 analyse(dialect)
             scopes = {"agency": Scope(None), "instansi": Scope(root), "opd": Scope(opds[0]), "sub_unit": Scope(subs[0])}
             timings = {name: time_scope(scope, args.repeat) for name, scope in scopes.items()}
@@ -240,7 +252,8 @@ def run(args) -> dict:
                 db.drop_all()
                 db.session.remove()
             db.engine.dispose()
-    return {"database": dialect, "setup_s": {"units_and_users": round(users_s, 1), "entries": round(entries_s, 1)},
+    return {"database": dialect, "setup_s": {"units_and_users": round(users_s, 1), "entries": round(entries_s, 1),
+                                                 "totals": round(totals_s, 1)},
             "timings": timings, "export_all_people": export}
 
 

@@ -110,7 +110,7 @@ def test_per_unit_and_per_quiz_breakdowns(lms_app, org):
         everyone = course_reports.by_unit(Scope(None), org.a.id)
     assert [(u.label, u.enrolments, u.completions, u.completion_rate) for u in units] == [
         ("Dinas Kesehatan", 2, 1, 50.0), ("Dinas Pendidikan", 2, 2, 100.0)]
-    assert [(u.label, u.enrolments) for u in everyone] == [("Pemerintah Kota", 4), ("Without a unit", 1)]
+    assert [(u.label, u.enrolments) for u in everyone] == [("Pemerintah Kota", 4), ("Tanpa unit", 1)]
     assert [(q.quiz_key, q.learners, q.avg_best_score, q.passed) for q in quizzes] == [("kuis", 3, 73.3, 2)]
 
 

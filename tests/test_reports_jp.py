@@ -108,11 +108,11 @@ def test_unit_report_counts_the_subtree_by_the_rules(lms_app, org):
 
 def test_sub_unit_table_counts_each_child_subtree_worst_first(lms_app, org):
     report = report_for(lms_app, "PEMKOT")
-    assert groups(report) == [("Directly in Pemerintah Kota", 1, 0), ("Dinas Pendidikan", 3, 1),
+    assert groups(report) == [("Langsung di Pemerintah Kota", 1, 0), ("Dinas Pendidikan", 3, 1),
                               ("Dinas Kesehatan", 1, 1)]
     assert [g.percent for g in report.groups] == [0.0, 33.3, 100.0]
     disdik = report_for(lms_app, "DISDIK")
-    assert groups(disdik) == [("Bidang SD", 2, 0), ("Directly in Dinas Pendidikan", 1, 1)]
+    assert groups(disdik) == [("Bidang SD", 2, 0), ("Langsung di Dinas Pendidikan", 1, 1)]
     assert disdik.groups[0].buckets == [1, 1, 0, 0, 0]
 
 
@@ -136,7 +136,7 @@ def test_entries_without_a_known_kind_are_listed_as_unspecified(lms_app, lms_cli
 def test_whole_agency_adds_people_without_a_unit_and_empty_units_last(lms_app, org):
     report = report_for(lms_app, None)
     assert (report.total.people, report.total.reached, report.total.percent) == (6, 3, 50.0)
-    assert groups(report) == [("Pemerintah Kota", 5, 2), ("Without a unit", 1, 1), ("Instansi Lain", 0, 0)]
+    assert groups(report) == [("Pemerintah Kota", 5, 2), ("Tanpa unit", 1, 1), ("Instansi Lain", 0, 0)]
 
 
 def test_other_years_count_only_their_own_entries(lms_app, org):
@@ -302,7 +302,7 @@ def test_summary_csv_has_a_row_per_sub_unit_and_a_total(lms_client, lms_auth, lm
     rows = read_csv(lms_client.get(f"{URL}.csv?year={YEAR}&unit=PEMKOT&part=summary"))
     assert rows[0][:6] == ["unit_code", "unit_name", "asn", "reached", "percent_reached", "jp_total"]
     assert rows[0][6:] == ["jp_0", "jp_1_9", "jp_10_19", "jp_20_39", "jp_40_plus"]
-    assert rows[1:] == [["PEMKOT", "Directly in Pemerintah Kota", "1", "0", "0.0", "19", "0", "0", "1", "0", "0"],
+    assert rows[1:] == [["PEMKOT", "Langsung di Pemerintah Kota", "1", "0", "0.0", "19", "0", "0", "1", "0", "0"],
                         ["DISDIK", "Dinas Pendidikan", "3", "1", "33.3", "30", "1", "1", "0", "1", "0"],
                         ["DINKES", "Dinas Kesehatan", "1", "1", "100.0", "40", "0", "0", "0", "0", "1"],
                         ["PEMKOT", "Pemerintah Kota", "5", "2", "40.0", "89", "1", "1", "1", "1", "1"]]

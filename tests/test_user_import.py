@@ -287,7 +287,7 @@ def test_role_matrix(lms_app, lms_client, lms_auth, lms_user, units, role):
     assert checked.status_code == expected
     page = checked.get_data(as_text=True)
     if role == "other_unit_admin":  # DISDIK-SD is not theirs: every row says so, no Import button
-        assert page.count("DISDIK-SD is outside your units") == 2 and 'name="confirm"' not in page
+        assert page.count("DISDIK-SD berada di luar unit Anda") == 2 and 'name="confirm"' not in page
     if expected == 200 and role != "other_unit_admin":
         response = confirm(lms_client, page)
         assert response.status_code == 200 and response.mimetype == "text/csv"

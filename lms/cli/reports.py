@@ -1,4 +1,5 @@
-"""Reports from the shell: JP compliance (``flask lms jp-report``)."""
+"""Reports from the shell: JP compliance (``flask lms jp-report``) and the repair of its
+rollup (``flask lms rebuild-jp-totals``)."""
 from __future__ import annotations
 
 import csv
@@ -66,4 +67,20 @@ def jp_report(year: int | None, unit_code: str | None, output: str) -> None:
     _table(jp_reports.report(scope, year))
 
 
-COMMANDS = [jp_report]
+@click.command("rebuild-jp-totals")
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Rebuild only this year (default: every year).")
+@with_appcontext
+def rebuild_jp_totals(year: int | None) -> None:
+    """Recompute jp_year_totals (approved JP per person and year) from the JP ledger.
+
+    The ledger keeps the table current by itself; run this after loading entries without
+    the application (a bulk import, a restore, hand-made SQL) or to repair the table.
+    """
+    from lms.services import jp_ledger
+
+    rows = jp_ledger.rebuild_totals(year)
+    click.echo(f"jp_year_totals rebuilt{f' for {year}' if year else ''}: {rows} rows")
+
+
+COMMANDS = [jp_report, rebuild_jp_totals]

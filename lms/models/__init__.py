@@ -6,6 +6,7 @@ from lms.models.certificates import (Certificate, CertificateEvent, CertificateS
                                      JpSource, JpStatus)
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
                                 VersionStatus, course_authors, course_prerequisites)
+from lms.models.jp_totals import JpYearTotal
 from lms.models.learning import Enrollment, EnrollmentSource, EnrollmentStatus, LessonProgress
 from lms.models.notifications import Notification, NotificationStatus
 from lms.models.orgs import Unit, UnitKind
@@ -15,7 +16,7 @@ from lms.models.users import AnonymousUser, Role, User
 
 __all__ = [
     "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
-    "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus",
+    "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus", "JpYearTotal",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",
     "UnitKind", "User", "VersionStatus", "course_authors", "course_prerequisites",

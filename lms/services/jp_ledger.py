@@ -2,6 +2,13 @@
 
 External training is recorded by the learner with an evidence file and counts only once a
 unit admin of the learner's unit (or an admin) approves it.
+
+Approved JP per person and year is also kept in ``jp_year_totals`` (lms.models.jp_totals),
+which the JP compliance report reads: :func:`refresh_totals` recomputes a person's year from
+the ledger inside the current transaction. Every ORM flush that adds, approves, rejects,
+edits or deletes an entry calls it (an ``after_flush`` listener), so the services here and
+in lms.services.certificates need no call of their own; :func:`rebuild_totals` (``flask lms
+rebuild-jp-totals``) repairs the table after bulk loads that bypass the ORM.
 """
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from sqlalchemy import func, select
 from lms.database import db
 from lms.errors import LmsError
 from lms.models import JpEntry, JpSource, JpStatus, Role, Unit, User
+from lms.models import jp_totals
 from lms.storage import storage
 
 #: Evidence types, recognised by their first bytes (never by the file name alone).
@@ -126,3 +134,19 @@ def decide(entry: JpEntry, reviewer: User, approve: bool, note: str = "") -> Non
 def total(user: User, year: int) -> int:
     return db.session.scalar(select(func.coalesce(func.sum(JpEntry.jp), 0)).where(
         JpEntry.user_id == user.id, JpEntry.year == year, JpEntry.status == JpStatus.APPROVED))
+
+
+def refresh_totals(user_id: int, year: int) -> None:
+    """Recompute one person's approved JP of `year` in jp_year_totals from the ledger, in the
+    current transaction (the caller commits). Locks the person's row on PostgreSQL, so two
+    concurrent changes to one person's ledger are summed one after the other."""
+    jp_totals.refresh_totals(db.session.connection(), [(user_id, year)])
+
+
+def rebuild_totals(year: int | None = None) -> int:
+    """Recompute jp_year_totals (every year, or one) from the ledger with one
+    INSERT ... SELECT ... GROUP BY, and commit; returns the number of rows of the year(s)."""
+    db.session.flush()
+    count = jp_totals.rebuild_totals(db.session.connection(), year)
+    db.session.commit()
+    return count

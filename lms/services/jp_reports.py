@@ -11,8 +11,9 @@ The rules (docs/reports.md):
   Pending and rejected entries never count.
 * **Reached**: JP of the year >= ``JP_TARGET`` (20 by default).
 
-Everything is aggregated by the database. Per-person totals are a GROUP BY over the year's
-approved entries (ix_jp_entries_report) left-joined to the ASN of the subtree; the summary,
+Everything is aggregated by the database. Per-person totals are read from jp_year_totals
+(the approved JP per person and year, kept by the ledger: lms.models.jp_totals) left-joined
+to the ASN of the subtree, so no statement aggregates the year's entries; the summary,
 distribution, per-sub-unit and per-competency figures are one outer GROUP BY over those
 totals that returns a few hundred rows; the people table is the same per-person query
 ordered and paginated. The number of queries does not depend on the number of people, and
@@ -31,7 +32,7 @@ from sqlalchemy import Select, and_, case, func, select, true
 
 from lms.database import db
 from lms.errors import LmsError
-from lms.models import Competency, JpEntry, JpStatus, Role, Unit, User
+from lms.models import Competency, JpYearTotal, Role, Unit, User, jp_totals
 from lms.services import orgs
 from lms.services.courses import Page
 
@@ -129,51 +130,48 @@ def asn_condition():
 
 
 def scope_people(scope: Scope) -> Select:
-    """Ids of the ASN in scope (for ``IN`` filters on the ledger)."""
+    """Ids of the ASN in scope (for ``IN`` filters)."""
     return select(User.id).where(asn_condition(), scope.condition())
 
 
-#: Competency kinds summed per person; any other value is summed as "" (unspecified).
+#: Competency kinds reported per person; any other value is summed as "" (unspecified).
 KINDS = tuple(c.value for c in Competency)
+if set(KINDS) != set(jp_totals.KIND_COLUMNS):  # a new kind needs a column (and a migration)
+    raise RuntimeError(f"jp_year_totals has no column for {set(KINDS) ^ set(jp_totals.KIND_COLUMNS)}")
 
 
-def _kind_sums() -> list:
-    """Per-kind JP sums, NULL when the person has no approved entry of that kind."""
-    def of(condition, name):
-        return func.sum(case((condition, JpEntry.jp))).label(f"kind_{name}")
-    return ([of(JpEntry.competency == kind, n) for n, kind in enumerate(KINDS)]
-            + [of(JpEntry.competency.not_in(KINDS), "other")])
-
-
-def approved_totals(scope: Scope, year: int, *, by_kind: bool = False):
-    """Subquery: approved JP of `year` per person in scope (one row per person with entries),
-    and with `by_kind` also per competency kind (``kind_0`` .. ``kind_2``, ``kind_other``).
-
-    Aggregated before joining the people: one narrow GROUP BY over the year's range of
-    ix_jp_entries_report. Below the root of the tree it is restricted to the scope's people by
-    a semi-join, so the planner walks the index person by person for a small unit; for an
-    instansi (which holds nearly everyone) the semi-join would only cost time.
-    """
-    columns = [JpEntry.user_id.label("user_id"), func.sum(JpEntry.jp).label("jp")]
-    query = (select(*columns, *(_kind_sums() if by_kind else []))
-             .where(JpEntry.year == year, JpEntry.status == JpStatus.APPROVED))
-    if scope.unit is not None and scope.unit.parent_id is not None:
-        query = query.where(JpEntry.user_id.in_(scope_people(scope)))
-    return query.group_by(JpEntry.user_id).subquery("totals")
+def _kind_columns() -> list:
+    """Per-kind JP of the person (``kind_0`` .. ``kind_2``, ``kind_other``), NULL when the
+    person has no approved entry of that kind: read from the rollup."""
+    columns = [JpYearTotal.__table__.c[jp_totals.KIND_COLUMNS[kind]] for kind in KINDS]
+    return ([c.label(f"kind_{n}") for n, c in enumerate(columns)]
+            + [JpYearTotal.jp_other.label("kind_other")])
 
 
 def people_query(scope: Scope, year: int, *, by_kind: bool = False) -> Select:
     """One row per ASN in scope with the approved JP of `year` (0 without entries),
-    name, NIP and unit: the same sum as the learner's dashboard (services.dashboard)."""
-    totals = approved_totals(scope, year, by_kind=by_kind)
-    kinds = [c for c in totals.c if c.name.startswith("kind_")]
+    name, NIP and unit: the same sum as the learner's dashboard (services.dashboard).
+
+    The JP come from ``jp_year_totals`` (lms.models.jp_totals: the ledger's approved entries
+    summed per person and year, kept current in the transaction of every ledger change),
+    left-joined on its primary key (user_id, year): one narrow row per person instead of an
+    aggregate over the year's entries.
+    """
+    totals = JpYearTotal
+    if scope.unit is not None and scope.unit.parent_id is None:
+        # An instansi holds nearly everyone: filter on the joined unit's path, so the
+        # databases scan the users once instead of reaching 98 % of them through
+        # ix_users_unit_id one unit at a time (SQLite: 330 -> 100 ms, bench/README.md).
+        in_scope = Unit.path.startswith(scope.prefix)
+    else:
+        in_scope = scope.condition()
     return (select(User.id.label("user_id"), User.name.label("name"), User.nip.label("nip"),
                    Unit.code.label("unit_code"), Unit.name.label("unit_name"), Unit.path.label("path"),
-                   func.coalesce(totals.c.jp, 0).label("jp"), *kinds)
+                   func.coalesce(totals.jp_total, 0).label("jp"), *(_kind_columns() if by_kind else []))
             .select_from(User)
             .outerjoin(Unit, Unit.id == User.unit_id)
-            .outerjoin(totals, totals.c.user_id == User.id)
-            .where(asn_condition(), scope.condition()))
+            .outerjoin(totals, and_(totals.user_id == User.id, totals.year == year))
+            .where(asn_condition(), in_scope))
 
 
 # ----------------------------------------------------------------------- summary
@@ -251,7 +249,8 @@ def _bucket_expression(jp):
 
 def grouped_statement(scope: Scope, year: int, target: int) -> Select:
     """People and JP per (child unit, bucket, reached), with JP and people per competency
-    kind: the whole summary in one pass over the ledger, returning a few hundred rows.
+    kind: the whole summary in one pass over the people and their rollup rows, returning a
+    few hundred rows.
 
     The child a person belongs to is the first level of their unit's path below the scope's
     (a substring of the materialised path), so sub-units are counted with their parent child.
