@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -22,3 +23,21 @@ def example_app(example_dist, request):
         config["PLUGINS"] = [*config["PLUGINS"], "example"]
     return request.getfixturevalue("lms_app")
 
+
+
+@pytest.fixture
+def units(lms_app):
+    """A small agency: PEMKOT (instansi) > DISDIK (OPD) > DISDIK-SD (sub-unit); PEMKOT > DINKES (OPD).
+
+    Shared by the administration tests (scoping by subtree); files needing another tree
+    define their own ``units``.
+    """
+    from lms.services import orgs
+
+    with lms_app.app_context():
+        root = orgs.create_unit(code="PEMKOT", name="Pemerintah Kota", kind="instansi")
+        disdik = orgs.create_unit(code="DISDIK", name="Dinas Pendidikan", kind="opd", parent=root)
+        sd = orgs.create_unit(code="DISDIK-SD", name="Bidang SD", kind="sub_unit", parent=disdik)
+        dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
+        return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes,
+                               ids={u.code: u.id for u in (root, disdik, sd, dinkes)})

@@ -4,24 +4,12 @@ from __future__ import annotations
 import csv
 import io
 import re
-from types import SimpleNamespace
 
 import pytest
 
 from lms.database import db
 from lms.models import User
 from lms.services import audit, orgs
-
-
-@pytest.fixture
-def units(lms_app):
-    """PEMKOT > DISDIK > DISDIK-SD; PEMKOT > DINKES."""
-    with lms_app.app_context():
-        root = orgs.create_unit(code="PEMKOT", name="Pemerintah Kota", kind="instansi")
-        disdik = orgs.create_unit(code="DISDIK", name="Dinas Pendidikan", kind="opd", parent=root)
-        sd = orgs.create_unit(code="DISDIK-SD", name="Bidang SD", kind="sub_unit", parent=disdik)
-        dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
-        return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes)
 
 
 @pytest.fixture

@@ -2,14 +2,12 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import delete, select
 
 from lms.database import db
 from lms.models import Course, Enrollment, EnrollmentSource, EnrollmentStatus, User
-from lms.services import orgs
 
 URL = "/admin/courses/kursus-uji/enrolments"
 #: Indonesian texts (lms/translations/id/LC_MESSAGES/messages.po).
@@ -17,18 +15,6 @@ UNKNOWN = "Peserta tidak dikenal: "
 OUTSIDE = "Di luar unit Anda: "
 NOTHING = "Tuliskan peserta atau pilih unit."
 NOT_A_CHOICE = "Bukan pilihan yang valid."
-
-
-@pytest.fixture
-def units(lms_app):
-    """PEMKOT (instansi) > DISDIK (OPD) > DISDIK-SD (sub-unit); PEMKOT > DINKES (OPD)."""
-    with lms_app.app_context():
-        root = orgs.create_unit(code="PEMKOT", name="Pemerintah Kota", kind="instansi")
-        disdik = orgs.create_unit(code="DISDIK", name="Dinas Pendidikan", kind="opd", parent=root)
-        sd = orgs.create_unit(code="DISDIK-SD", name="Bidang SD", kind="sub_unit", parent=disdik)
-        dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
-        return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes,
-                               ids={u.code: u.id for u in (root, disdik, sd, dinkes)})
 
 
 @pytest.fixture

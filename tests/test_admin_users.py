@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -10,22 +9,9 @@ from sqlalchemy import func, select
 from lms.database import db
 from lms.models import Role, User
 from lms.models.audit import AuditEntry
-from lms.services import orgs
 
 GOOD_NIP = "199204202019032011"
 SHOWN_PASSWORD = re.compile(r"data-password>([^<]+)<")
-
-
-@pytest.fixture
-def units(lms_app):
-    """PEMKOT (instansi) > DISDIK (OPD) > DISDIK-SD (sub-unit); PEMKOT > DINKES (OPD)."""
-    with lms_app.app_context():
-        root = orgs.create_unit(code="PEMKOT", name="Pemerintah Kota", kind="instansi")
-        disdik = orgs.create_unit(code="DISDIK", name="Dinas Pendidikan", kind="opd", parent=root)
-        sd = orgs.create_unit(code="DISDIK-SD", name="Bidang SD", kind="sub_unit", parent=disdik)
-        dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
-        return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes,
-                               ids={u.code: u.id for u in (root, disdik, sd, dinkes)})
 
 
 @pytest.fixture

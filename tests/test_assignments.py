@@ -13,22 +13,10 @@ from sqlalchemy import func, select
 from lms.database import db
 from lms.models import (Assignment, AuditEntry, Enrollment, EnrollmentSource, EnrollmentStatus,
                         Notification, User)
-from lms.services import admin_enrolment, assignments, orgs
+from lms.services import admin_enrolment, assignments
 
 LIST, NEW, OVERDUE, CSV_URL = ("/admin/assignments", "/admin/assignments/new",
                                "/admin/assignments/overdue", "/admin/assignments/overdue.csv")
-
-
-@pytest.fixture
-def units(lms_app):
-    """PEMKOT (instansi) > DISDIK (OPD) > DISDIK-SD (sub-unit); PEMKOT > DINKES (OPD)."""
-    with lms_app.app_context():
-        root = orgs.create_unit(code="PEMKOT", name="Pemerintah Kota", kind="instansi")
-        disdik = orgs.create_unit(code="DISDIK", name="Dinas Pendidikan", kind="opd", parent=root)
-        sd = orgs.create_unit(code="DISDIK-SD", name="Bidang SD", kind="sub_unit", parent=disdik)
-        dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
-        return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes,
-                               ids={u.code: u.id for u in (root, disdik, sd, dinkes)})
 
 
 @pytest.fixture

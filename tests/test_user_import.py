@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import os
 import re
-from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
@@ -18,17 +17,6 @@ from lms.services import orgs, user_import
 
 URL = "/admin/users/import"
 HEADER = "nip,nama,email,kode_unit,jabatan,golongan"
-
-
-@pytest.fixture
-def units(lms_app):
-    """PEMKOT > DISDIK > DISDIK-SD; PEMKOT > DINKES."""
-    with lms_app.app_context():
-        root = orgs.create_unit(code="PEMKOT", name="Pemerintah Kota", kind="instansi")
-        disdik = orgs.create_unit(code="DISDIK", name="Dinas Pendidikan", kind="opd", parent=root)
-        sd = orgs.create_unit(code="DISDIK-SD", name="Bidang SD", kind="sub_unit", parent=disdik)
-        dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
-        return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes)
 
 
 def nip(n: int) -> str:
