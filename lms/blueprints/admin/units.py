@@ -11,11 +11,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from lms.blueprints.admin import admin_required, bp
+from lms.blueprints.admin import admin_required, bp, flash_refusal
 from lms.errors import ValidationFailed
 from lms.forms import apply_errors
 from lms.forms.admin import UNIT_KINDS, MoveUnitForm, MoveUsersForm, RenameUnitForm, UnitForm
-from lms.i18n import translate
 from lms.services import orgs, user_admin
 from lms.urls import safe_next
 
@@ -32,11 +31,6 @@ def _changeable_unit(unit_id: int):
     if not user_admin.can_change_unit(current_user, unit):
         abort(403)
     return unit
-
-
-def _flash_refusal(exc: ValidationFailed) -> None:
-    for message in exc.errors.values():
-        flash(translate(message), "error")
 
 
 @bp.get("/units")
@@ -101,7 +95,7 @@ def unit_rename(unit_id: int):
         try:
             orgs.rename_unit(unit, form.name.data, actor=current_user)
         except ValidationFailed as exc:
-            _flash_refusal(exc)
+            flash_refusal(exc)
         else:
             flash(_("Unit renamed."), "success")
     return redirect(url_for("admin.unit_detail", unit_id=unit.id))
@@ -119,7 +113,7 @@ def unit_move(unit_id: int):
         try:
             orgs.move_unit(unit, orgs.get(form.parent_id.data), actor=current_user)
         except ValidationFailed as exc:
-            _flash_refusal(exc)
+            flash_refusal(exc)
         else:
             flash(_("Unit moved with all its sub-units."), "success")
     return redirect(url_for("admin.unit_detail", unit_id=unit.id))
@@ -147,7 +141,7 @@ def units_move_users():
     except user_admin.NotAllowed:
         abort(403)
     except ValidationFailed as exc:
-        _flash_refusal(exc)
+        flash_refusal(exc)
     else:
         flash(ngettext("%(num)d person moved.", "%(num)d people moved.", moved), "success")
     return redirect(back)

@@ -12,7 +12,7 @@ from flask import Response, abort, flash, redirect, render_template, request, ur
 from flask_babel import gettext as _, ngettext
 from flask_login import current_user
 
-from lms.blueprints.admin import admin_required, bp
+from lms.blueprints.admin import admin_required, bp, flash_refusal
 from lms.errors import ValidationFailed
 from lms.forms import apply_errors
 from lms.forms.admin import ConfirmForm, ImportForm, RoleForm, UserFilterForm, UserForm
@@ -123,11 +123,6 @@ def user_edit(user_id: int):
 # ---------------------------------------------------------------------------- one-button changes
 
 
-def _flash_refusal(exc: ValidationFailed) -> None:
-    for message in exc.errors.values():
-        flash(translate(message), "error")
-
-
 @bp.post("/users/<int:user_id>/role")
 @admin_required
 def user_role(user_id: int):
@@ -140,7 +135,7 @@ def user_role(user_id: int):
         try:
             user_admin.change_role(current_user, user, form.role.data)
         except ValidationFailed as exc:
-            _flash_refusal(exc)
+            flash_refusal(exc)
         else:
             flash(_("Role saved."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id))
@@ -155,7 +150,7 @@ def user_active(user_id: int, change: str):
     try:
         user_admin.set_active(current_user, user, change == "reactivate")
     except ValidationFailed as exc:
-        _flash_refusal(exc)
+        flash_refusal(exc)
     else:
         flash(_("Account reactivated.") if user.active else
               _("Account deactivated: the person can no longer sign in."), "success")
