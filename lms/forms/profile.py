@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from lms.forms import Form
-from wtforms import PasswordField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lms.asn import GOLONGAN, golongan_label
@@ -31,3 +31,14 @@ class PasswordForm(Form):
     new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat new password"), validators=[
         DataRequired(), EqualTo("new_password", message=_l("Passwords do not match."))])
+
+
+class TokenForm(Form):
+    """A new personal access token for the API."""
+
+    name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
+                       description=_l("What uses it, e.g. \"SIASN export\"."))
+    write = BooleanField(_l("Allow changes (write scope)"))
+    days = SelectField(_l("Valid for"), coerce=int, default=90, choices=[
+        SelectChoice(7, _l("7 days")), SelectChoice(30, _l("30 days")),
+        SelectChoice(90, _l("90 days")), SelectChoice(365, _l("1 year"))])

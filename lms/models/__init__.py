@@ -12,10 +12,11 @@ from lms.models.notifications import Notification, NotificationStatus
 from lms.models.orgs import Unit, UnitKind
 from lms.models.quizzes import (Attempt, AttemptQuestion, AttemptState, GradingMethod, Question,
                                 Quiz)
+from lms.models.tokens import ApiToken
 from lms.models.users import AnonymousUser, Role, User
 
 __all__ = [
-    "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
+    "ApiToken", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
     "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus", "JpYearTotal",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",

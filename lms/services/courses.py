@@ -170,11 +170,16 @@ class Page:
         return max(1, -(-self.total // self.per_page))
 
 
-def catalog(filters: CatalogFilters, page: int = 1, per_page: int = 12) -> Page:
-    """Published courses matching the filters, newest first: two queries whatever the size."""
+def catalog(filters: CatalogFilters, page: int = 1, per_page: int = 12, *, clamp: bool = True) -> Page:
+    """Published courses matching the filters, newest first: two queries whatever the size.
+
+    A page past the end shows the last page to people; the API (clamp=False) answers it empty,
+    so a client reading "until no items" stops.
+    """
     query = _catalog_query(filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    if clamp:
+        page = min(max(page, 1), max(1, -(-total // per_page)))
     rows = db.session.scalars(
         query.options(joinedload(CourseVersion.course), joinedload(CourseVersion.category))
         .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())

@@ -31,7 +31,7 @@ from lms.errors import LmsError, ValidationFailed
 from lms.i18n import N_
 from lms.models import Role, Unit, User
 from lms.models.audit import AuditEntry
-from lms.services import accounts, audit, orgs
+from lms.services import accounts, audit, orgs, tokens
 from lms.services.admin_enrolment import manageable_units
 from lms.services.courses import Page
 
@@ -385,6 +385,7 @@ def reset_password(actor: User, user: User) -> str:
     password = accounts.generate_temporary_password()
     user.password_hash = accounts.hash_password(password)
     user.must_change_password = True
+    tokens.revoke_all(user)  # whoever held the old password may have made tokens with it
     audit.record(actor, "user.password_reset", "user", user.id, unit=user.unit, email=user.email)
     db.session.commit()
     return password
