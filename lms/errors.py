@@ -43,7 +43,9 @@ def handle_http_error(exc: HTTPException):
     if wants_json():
         body = {"error": {"code": exc.name.lower().replace(" ", "_"),
                           "message": exc.description, "details": {}}}
-        return jsonify(body), exc.code
+        # Keep what the exception says in its headers (Allow on 405, WWW-Authenticate on 401).
+        headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+        return jsonify(body), exc.code, headers
     return render_template("errors/error.html", error=exc), exc.code
 
 

@@ -23,4 +23,4 @@ def limits(app: Flask) -> dict[str, str]:
     """{endpoint: "N per period"}; the public verification endpoints share VERIFY_RATE_LIMIT."""
     verify = app.config["VERIFY_RATE_LIMIT"]
     return {"certificates.verify": verify, "certificates.verify_credential": verify,
-            "certificates.api_verify": verify, **app.config.get("RATE_LIMITS", {})}
+            "certificates.api_verify": verify, "api.verify": verify, **app.config.get("RATE_LIMITS", {})}

@@ -59,7 +59,7 @@ def _build(app: Flask) -> dict:
             "cookieAuth": {"type": "apiKey", "in": "cookie",
                            "name": app.config.get("SESSION_COOKIE_NAME", "session"),
                            "description": "The browser's session; changes need X-CSRFToken."}}},
-        "tags": sorted({"name": tag} for tag in {t for _r, op in ops for t in op.tags}),
+        "tags": [{"name": tag} for tag in sorted({t for _r, op in ops for t in op.tags})],
     }
 
 

@@ -112,7 +112,7 @@ class Operation:
             codes.update({400, 413})
         if self.auth != "public":
             codes.update({401, 403})
-        if "{" in self.rule:
+        if "<" in self.rule:
             codes.add(404)
         return sorted(codes)
 

@@ -17,4 +17,4 @@ csrf.exempt(bp)
 bp.before_request(auth.identify)
 bp.register_error_handler(ApiError, handle_api_error)
 
-from lms.blueprints.api import courses, meta  # noqa: E402,F401  (routes register on import)
+from lms.blueprints.api import certificates, courses, learning, meta  # noqa: E402,F401  (routes register on import)
