@@ -77,7 +77,7 @@ def test_a_token_made_on_the_profile_page_is_shown_once_and_stored_hashed(lms_ap
                                                                           lms_auth):
     user = lms_user()
     lms_auth.login(user)
-    page = lms_client.submit("/profile/tokens", {"name": "SIASN export", "days": "30"},
+    page = lms_client.submit("/profile/tokens", {"token-name": "SIASN export", "token-days": "30"},
                              form_page="/profile")
     assert page.status_code == 200
     secret = re.search(r"lms_pat_[A-Za-z0-9_-]+", page.get_data(as_text=True)).group(0)
@@ -115,7 +115,7 @@ def test_nobody_revokes_another_persons_token(lms_app, lms_client, lms_user, lms
 
 def test_token_form_refuses_bad_input(lms_client, lms_user, lms_auth):
     lms_auth.login(lms_user())
-    response = lms_client.submit("/profile/tokens", {"name": "", "days": "5"}, form_page="/profile")
+    response = lms_client.submit("/profile/tokens", {"token-name": "", "token-days": "5"}, form_page="/profile")
     assert response.status_code == 400
 
 
@@ -279,3 +279,11 @@ def test_the_reference_page_lists_every_operation_without_external_assets(lms_cl
     for path in spec["paths"]:
         assert path in html
     assert not re.search(r'(src|href)="(https?:)?//(?!localhost)', html)
+
+
+def test_the_profile_page_has_one_token_section_in_its_content(lms_client, lms_user, lms_auth):
+    lms_auth.login(lms_user())
+    html = lms_client.get("/profile").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "<" not in title and html.count('id="tokens"') == 1
+    assert html.count('id="token-name"') == 1 and html.count('id="name"') == 1

@@ -55,7 +55,7 @@ def password():
 @login_required
 def new_token():
     """Make an API token; its secret is shown on this one answer and never again."""
-    form = TokenForm()
+    form = TokenForm(prefix=TokenForm.PREFIX)
     if form.validate_on_submit():
         try:
             token, secret = tokens.create(current_user, name=form.name.data, write=form.write.data,
@@ -85,5 +85,5 @@ def _page(*, form=None, password_form=None, token_form=None, **extra):
         form.fill_choices(orgs.tree())
     return render_template(
         "profile/edit.html", form=form, password_form=password_form or PasswordForm(formdata=None),
-        token_form=token_form or TokenForm(formdata=None), tokens=tokens.of_user(current_user),
+        token_form=token_form or TokenForm(formdata=None, prefix=TokenForm.PREFIX), tokens=tokens.of_user(current_user),
         token_active=tokens.is_active, revoke_form=Form(), **extra)

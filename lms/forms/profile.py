@@ -36,6 +36,9 @@ class PasswordForm(Form):
 class TokenForm(Form):
     """A new personal access token for the API."""
 
+    #: The profile page holds three forms; the prefix keeps field names and ids apart.
+    PREFIX = "token"
+
     name = StringField(_l("Token name"), validators=[DataRequired(), Length(max=100)],
                        description=_l("What uses it, e.g. \"SIASN export\"."))
     write = BooleanField(_l("Allow changes (write scope)"))
