@@ -7,9 +7,11 @@ from pathlib import Path
 from flask import Flask
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_babel import gettext
 from flask_wtf.csrf import CSRFProtect
 
 from lms.database import db
+from lms.i18n import N_
 from lms.models.users import AnonymousUser
 
 #: Core Alembic environment; plugin version directories are added by the plugin host.
@@ -43,6 +45,9 @@ def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message_category = "info"
+    # Flask-Login's own sentence is English only; ours goes through the catalog.
+    login_manager.login_message = N_("Please sign in to open this page.")
+    login_manager.localize_callback = gettext
     login_manager.session_protection = "strong"
     login_manager.anonymous_user = AnonymousUser
     from lms.services import accounts
