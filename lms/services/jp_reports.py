@@ -330,10 +330,13 @@ def _row(r, target: int) -> PersonRow:
 
 
 def people_page(report_: JpReport, *, sort: str = "jp", page: int = 1, below_only: bool = False,
-                per_page: int = PER_PAGE) -> Page:
-    """One page of the people table: one query (the total comes from the summary)."""
+                per_page: int = PER_PAGE, clamp: bool = True) -> Page:
+    """One page of the people table: one query (the total comes from the summary).
+
+    A page past the end shows the last page to people; the API (clamp=False) answers it empty.
+    """
     total = report_.total.below if below_only else report_.total.people
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    page = min(max(page, 1), max(1, -(-total // per_page))) if clamp else max(page, 1)
     query = people_select(report_.scope, report_.year, sort, below_only, report_.target)
     rows = db.session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
     return Page([_row(r, report_.target) for r in rows], total, page, per_page)

@@ -136,12 +136,16 @@ def get_manageable(actor: User, user_id: int) -> User:
 # ---------------------------------------------------------------------------- reading
 
 
-def search(actor: User, filters: UserFilters, page: int = 1, per_page: int = PER_PAGE) -> Page:
-    """Accounts the actor sees, filtered, by name: two queries whatever the page size."""
+def search(actor: User, filters: UserFilters, page: int = 1, per_page: int = PER_PAGE, *,
+           clamp: bool = True) -> Page:
+    """Accounts the actor sees, filtered, by name: two queries whatever the page size.
+
+    A page past the end shows the last page to people; the API (clamp=False) answers it empty.
+    """
     query = _scoped(select(User).outerjoin(Unit, Unit.id == User.unit_id), actor)
     query = _filtered(query, filters)
     total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    page = min(max(page, 1), max(1, -(-total // per_page)))
+    page = min(max(page, 1), max(1, -(-total // per_page))) if clamp else max(page, 1)
     rows = db.session.scalars(query.options(contains_eager(User.unit)).order_by(User.name, User.id)
                               .limit(per_page).offset((page - 1) * per_page))
     return Page(list(rows), total, page, per_page)

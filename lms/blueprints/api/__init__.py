@@ -17,4 +17,5 @@ csrf.exempt(bp)
 bp.before_request(auth.identify)
 bp.register_error_handler(ApiError, handle_api_error)
 
-from lms.blueprints.api import certificates, courses, learning, meta  # noqa: E402,F401  (routes register on import)
+from lms.blueprints.api import (admin, attempts, certificates, courses, jp, learning,  # noqa: E402,F401
+                                meta)  # (routes register on import)
