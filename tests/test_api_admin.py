@@ -279,6 +279,17 @@ def test_patch_scope_and_refusals(lms_app, lms_client, people):
         assert db.session.get(User, people.admin.id).role == Role.ADMIN
 
 
+def test_a_patch_refused_in_part_changes_nothing(lms_app, lms_client, people):
+    before = audit_actions(lms_app)
+    data = call(lms_app, lms_client, "PATCH", f"/users/{people.sd.id}", USER, 409,
+                secret=people.secret["ua"], body={"name": "Nama Baru", "jabatan": "Guru", "role": "admin"})
+    assert set(data["error"]["details"]) == {"role"}
+    with lms_app.app_context():
+        user = db.session.get(User, people.sd.id)
+        assert (user.name, user.jabatan, user.role) == ("Sari Sd", None, Role.LEARNER)
+    assert audit_actions(lms_app) == before
+
+
 # ----------------------------------------------------------------------- units
 
 

@@ -325,6 +325,31 @@ def create_user(actor: User, *, name: str, email: str, nip: str | None, unit_id:
 def update_user(actor: User, user: User, *, name: str, email: str, nip: str | None,
                 unit_id: int | None, jabatan: str | None, golongan: str | None) -> dict:
     """Save the profile fields an admin edits; returns {field: [old, new]} of what changed."""
+    changes = _apply_profile(actor, user, name=name, email=email, nip=nip, unit_id=unit_id,
+                             jabatan=jabatan, golongan=golongan)
+    _commit_or_taken()
+    return changes
+
+
+def patch_user(actor: User, user: User, *, profile: dict | None = None, role: Role | str | None = None,
+               active: bool | None = None) -> None:
+    """Profile fields, role and active flag changed together, all or nothing (the API's PATCH):
+    a refusal of any part leaves the account as it was."""
+    try:
+        if profile is not None:
+            _apply_profile(actor, user, **profile)
+        if role is not None:
+            _apply_role(actor, user, role)
+        if active is not None:
+            _apply_active(actor, user, active)
+    except LmsError:
+        db.session.rollback()
+        raise
+    _commit_or_taken()
+
+
+def _apply_profile(actor: User, user: User, *, name: str, email: str, nip: str | None,
+                   unit_id: int | None, jabatan: str | None, golongan: str | None) -> dict:
     _require_manageable(actor, user)
     name, email, jabatan = name.strip(), email.strip().lower(), (jabatan or "").strip()
     nip = normalise_nip(nip or "") or None
@@ -344,12 +369,16 @@ def update_user(actor: User, user: User, *, name: str, email: str, nip: str | No
     user.unit = unit
     if changes:
         audit.record(actor, "user.updated", "user", user.id, unit=unit, changes=changes)
-    _commit_or_taken()
     return changes
 
 
 def change_role(actor: User, user: User, role: Role | str) -> None:
     """Give the account another role within the actor's rights."""
+    _apply_role(actor, user, role)
+    db.session.commit()
+
+
+def _apply_role(actor: User, user: User, role: Role | str) -> None:
     _require_manageable(actor, user)
     role = Role(role)
     if user.id == actor.id:
@@ -363,11 +392,15 @@ def change_role(actor: User, user: User, role: Role | str) -> None:
     audit.record(actor, "user.role_changed", "user", user.id, unit=user.unit,
                  old=user.role.value, new=role.value)
     user.role = role
-    db.session.commit()
 
 
 def set_active(actor: User, user: User, active: bool) -> None:
     """Deactivate (cannot sign in; sessions end at the next request) or reactivate."""
+    _apply_active(actor, user, active)
+    db.session.commit()
+
+
+def _apply_active(actor: User, user: User, active: bool) -> None:
     _require_manageable(actor, user)
     if user.id == actor.id:
         raise ValidationFailed({"active": N_("You cannot deactivate your own account.")})
@@ -376,7 +409,6 @@ def set_active(actor: User, user: User, active: bool) -> None:
     user.active = active
     audit.record(actor, "user.reactivated" if active else "user.deactivated", "user", user.id,
                  unit=user.unit, email=user.email)
-    db.session.commit()
 
 
 def reset_password(actor: User, user: User) -> str:

@@ -167,22 +167,22 @@ def create_user(body: UserCreate):
 @bp.operation("/users/<int:user_id>", "PATCH", summary="Change an account", tags=USERS,
               auth="write", roles=ADMINS, body=UserPatch, response=UserOut, errors=(409,))
 def update_user(user_id: int, body: UserPatch):
-    """Only the fields sent change. The profile, then the role, then the active flag are
-    saved in turn; a refusal (422) stops there, keeping the steps already saved."""
+    """Only the fields sent change: profile, role and active flag together, all or nothing
+    (a refusal of any part leaves the account as it was)."""
     user = _refused(user_admin.get_manageable, current_user, user_id)
     sent = body.model_fields_set
+    profile = None
     if sent & {"name", "email", "nip", "golongan", "jabatan", "unit"}:
         unit_id = user.unit_id
         if "unit" in sent:
             unit = _unit_for(body.unit)
             unit_id = unit.id if unit else None
-        _refused(user_admin.update_user, current_user, user, **{
-            field: getattr(body, field) if field in sent else getattr(user, field)
-            for field in ("name", "email", "nip", "jabatan", "golongan")}, unit_id=unit_id)
-    if "role" in sent:
-        _refused(user_admin.change_role, current_user, user, _required(body.role, "role"))
-    if "active" in sent:
-        _refused(user_admin.set_active, current_user, user, _required(body.active, "active"))
+        profile = {field: getattr(body, field) if field in sent else getattr(user, field)
+                   for field in ("name", "email", "nip", "jabatan", "golongan")}
+        profile["unit_id"] = unit_id
+    role = _required(body.role, "role") if "role" in sent else None
+    active = _required(body.active, "active") if "active" in sent else None
+    _refused(user_admin.patch_user, current_user, user, profile=profile, role=role, active=active)
     return _user(user)
 
 
