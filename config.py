@@ -89,6 +89,30 @@ class Config:
     #: How long a sender holds a claimed message; must exceed one SMTP exchange (timeouts).
     MAIL_CLAIM_SECONDS = 300
 
+    #: xAPI statements for learning events (docs/xapi.md). Off while XAPI_ENDPOINT is empty;
+    #: otherwise the LRS's xAPI address (statements go to <endpoint>/statements), e.g.
+    #: https://lrs.example.go.id/data/xAPI. Statements wait in `xapi_statements` and leave
+    #: through `flask lms send-xapi` (cron) or a background thread after the request.
+    XAPI_ENDPOINT = ""
+    XAPI_USERNAME: str | None = None
+    #: Only from the environment (LMS_XAPI_PASSWORD): never write it into a file.
+    XAPI_PASSWORD: str | None = None
+    #: Seconds to wait for the LRS's answer.
+    XAPI_TIMEOUT = 10
+    #: How learners are named: "account" (the user id under BASE_URL; pseudonymous),
+    #: "nip" (account named by NIP), "mbox" (mailto: e-mail address).
+    XAPI_ACTOR = "account"
+    #: Statements per POST; a batch the LRS refuses is split to find the statement at fault.
+    XAPI_BATCH_SIZE = 50
+    #: Attempts before a statement is marked failed; retries wait RETRY × 2^(n-1) seconds.
+    XAPI_MAX_ATTEMPTS = 12
+    XAPI_RETRY_SECONDS = 60
+    XAPI_RETRY_MAX_SECONDS = 6 * 3600
+    #: How long a sender holds a claimed batch; must exceed the time to post it (timeouts).
+    XAPI_CLAIM_SECONDS = 300
+    #: Post statements from a background thread right after the request that queued them.
+    XAPI_BACKGROUND = True
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -144,6 +168,7 @@ class TestingConfig(Config):
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     #: Tests send the outbox explicitly (no thread outliving the test).
     MAIL_BACKGROUND = False
+    XAPI_BACKGROUND = False
 
 
 CONFIGS = {

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pluggy
 
 #: The version of this API. A plugin declaring a different major, or a newer minor, is refused.
-LMS_PLUGIN_API = "1.1"
+LMS_PLUGIN_API = "1.2"
 
 #: Project name shared by the markers and the PluginManager.
 PROJECT = "lms"
@@ -28,7 +28,7 @@ hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
 #: Hooks called after commit through PluginHost.notify; each implementation is isolated.
-REACT_HOOKS = frozenset({"user_registered", "learner_enrolled", "lesson_completed",
+REACT_HOOKS = frozenset({"user_registered", "learner_enrolled", "lesson_viewed", "lesson_completed",
                          "quiz_graded", "course_completed", "certificate_issued",
                          "certificate_revoked"})
 #: Hooks called per request through PluginHost.collect; each implementation is isolated.
@@ -297,6 +297,25 @@ def learner_enrolled(enrollment):
     **Errors:** isolated and logged; the enrolment is kept.
 
     **Since:** 1.0
+    """
+
+
+@hookspec
+def lesson_viewed(enrollment, lesson):
+    """React to a learner opening a lesson page (every opening, reloads included).
+
+    **Called:** after the visit is committed (the enrolment's resume point is saved). For a
+    lesson type that completes on opening, this comes before ``lesson_completed``.
+
+    :param enrollment: the learner's ``Enrollment`` (``.user``, ``.course``).
+    :param lesson: the ``Lesson`` opened (``.key``, ``.title``, ``.type``, ``.version``).
+
+    **Return:** ignored.
+
+    **Errors:** isolated and logged; the page is shown. Keep it cheap: it runs on every
+    lesson page (queue work for later rather than calling other systems).
+
+    **Since:** 1.2
     """
 
 

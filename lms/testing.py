@@ -338,6 +338,10 @@ class EventRecorder:
         self._record("learner_enrolled", enrollment=enrollment)
 
     @hookimpl
+    def lesson_viewed(self, enrollment, lesson):
+        self._record("lesson_viewed", enrollment=enrollment, lesson=lesson)
+
+    @hookimpl
     def lesson_completed(self, progress):
         self._record("lesson_completed", progress=progress)
 

@@ -229,6 +229,15 @@ def test_hook_learner_enrolled(example_app, lms_client, lms_auth, lms_user, lms_
     assert greetings(example_app)[-1] == "enrolled masuk"
 
 
+def test_hook_lesson_viewed(example_app, lms_client, lms_auth, lms_user, lms_course):
+    lms_course("lihat", lessons=2)
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/lihat/enrol", form_page="/courses/lihat")
+    for _ in range(2):  # every opening is an event, reloads included
+        lms_client.get("/learn/lihat/pelajaran-2")
+    assert greetings(example_app).count("viewed pelajaran-2") == 2
+
+
 def test_hook_lesson_completed(example_app, lms_client, lms_auth, lms_user, lms_course):
     lms_course("pelajaran", lessons=2)
     lms_auth.login(lms_user())
@@ -337,8 +346,8 @@ class Versioned:
 
 
 @pytest.mark.parametrize("api, reason", [
-    ("1.9", "needs plugin API 1.9; this LMS provides 1.1"),
-    ("2.0", "needs plugin API 2.0; this LMS provides 1.1"),
+    ("1.9", "needs plugin API 1.9; this LMS provides 1.2"),
+    ("2.0", "needs plugin API 2.0; this LMS provides 1.2"),
     ("one", "is not MAJOR.MINOR"),
     (None, "does not declare lms_api"),
 ])
@@ -422,7 +431,7 @@ def test_plugins_command_lists_name_version_api_status_hooks(example_app, lms_ru
     lines = lms_runner.invoke(args=["lms", "plugins"]).output.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "API", "STATUS", "HOOKS", "/", "REASON"]
     row = next(line for line in lines if line.startswith("example"))
-    assert row.split()[:4] == ["example", "0.3", "1.1", "enabled"]
+    assert row.split()[:4] == ["example", "0.3", "1.2", "enabled"]
     for hook in hookspec_names():
         assert hook in row
     assert any(line.startswith("lms.builtin.nav") and "builtin" in line for line in lines)

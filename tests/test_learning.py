@@ -187,10 +187,11 @@ def test_course_completion_is_recorded_once_with_its_events(lms_app, lms_client,
     again = enrollment_of(lms_app, learner.id)
     assert first.completed_at == again.completed_at and again.jp_awarded == 5
     assert again.completed_version_id == course.version_id
-    assert lms_events.names() == ["learner_enrolled", "lesson_completed", "lesson_completed",
-                                  "course_completed", "certificate_issued"]
-    assert lms_events.calls[-2][1]["enrollment"]["jp_awarded"] == 5
-    assert lms_events.calls[-1][1]["certificate"]["jp"] == 5
+    calls = [call for call in lms_events.calls if call[0] != "lesson_viewed"]  # every page opened
+    assert [name for name, _ in calls] == ["learner_enrolled", "lesson_completed", "lesson_completed",
+                                           "course_completed", "certificate_issued"]
+    assert calls[-2][1]["enrollment"]["jp_awarded"] == 5
+    assert calls[-1][1]["certificate"]["jp"] == 5
 
 
 class BrokenRule(CompletionRule):

@@ -14,9 +14,10 @@ from werkzeug.exceptions import NotFound
 
 from lms.database import db
 from lms.errors import handle_http_error
-from lms.forms.editor import CourseForm, LessonForm, MoveForm, QuizForm, SectionForm
+from lms.forms.editor import CourseForm, LessonForm, MoveForm, QuizForm, ScormForm, SectionForm
 from lms.forms.quizzes import ConfirmForm
 from lms.models import Course
+from lms.packages.archive import Limits
 from lms.registry import lesson_types
 from lms.services import authoring, course_editor
 from lms.services.question_bank import questions_of
@@ -242,6 +243,50 @@ def lesson_delete(key: str):
         return _done()
     return render_template("editor/delete.html", course=g.course, outline=outline, kind="lesson",
                            title=stored.title, lessons=[], quizzes=[])
+
+
+# ----------------------------------------------------------------------- SCORM lessons
+
+
+def _max_mb() -> int:
+    return Limits().max_archive_bytes // 1024 // 1024
+
+
+def _scorm_form(outline) -> ScormForm:
+    form = ScormForm()
+    form.fill(outline.sections)
+    return form
+
+
+@bp.route("/sections/<int:index>/scorm/new", methods=["GET", "POST"])
+def scorm_new(index: int):
+    """Add a SCORM 1.2 lesson by uploading its zip; stored under assets/scorm/<id>/."""
+    outline = course_editor.current(g.course)
+    outline.section(index)
+    form = _scorm_form(outline)
+    key = (form.key.data or "").strip()
+    if request.method == "GET":
+        form.section.data = index
+    elif _save(form, lambda check_only: course_editor.upload_scorm(
+            g.course, key, form.upload(Limits().max_archive_bytes), new=True, check_only=check_only)):
+        return _done(f"lesson-{key}")
+    return _page("editor/scorm.html", form, outline=outline, lesson=None, max_mb=_max_mb())
+
+
+@bp.route("/lessons/<key>/scorm", methods=["GET", "POST"])
+def scorm_replace(key: str):
+    """Give a SCORM lesson a new package (its id, and learners' data, stay)."""
+    outline = course_editor.current(g.course)
+    s_index, stored = outline.lesson(key)
+    if stored.type != "scorm":
+        return handle_http_error(NotFound())
+    form = _scorm_form(outline)
+    if request.method == "GET":
+        form.load(stored, s_index)
+    elif _save(form, lambda check_only: course_editor.upload_scorm(
+            g.course, key, form.upload(Limits().max_archive_bytes), new=False, check_only=check_only)):
+        return _done(f"lesson-{key}")
+    return _page("editor/scorm.html", form, outline=outline, lesson=stored, max_mb=_max_mb())
 
 
 # ------------------------------------------------------------------------- quizzes

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.forms.courses import EnrolForm
+from lms.lessons import Completion
 from lms.registry import lesson_type_for
 from lms.services import assets, authoring, courses, enrollment, progress, quizzes
 from lms.services.courses import CourseNotFound
@@ -74,6 +75,8 @@ def complete(slug: str, key: str):
     index = next((i for i, item in enumerate(lessons) if item.key == key), None)
     if index is None:
         abort(404)
+    if lesson_type_for(lessons[index].type).completion == Completion.CONTENT:
+        abort(403)  # its content reports completion (SCORM); a form cannot claim it
     was_completed = mine.completed_at is not None
     progress.complete_lesson(mine, version, lessons[index])
     if mine.completed_at is not None and not was_completed:

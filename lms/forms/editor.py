@@ -8,6 +8,7 @@ Choice fields therefore do not check their choices themselves.
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (BooleanField, FloatField, IntegerField, SelectChoice, SelectField,
                      SelectMultipleField, StringField, SubmitField, TextAreaField)
 from wtforms.validators import Optional
@@ -15,7 +16,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from lms.forms import Form
 from lms.packages.manifest import COMPETENCIES, GRADING_METHODS, LANGUAGES, REVIEW_OPTIONS
-from lms.services.course_editor import TYPE_FIELDS, LessonInput, QuizInput
+from lms.services.course_editor import TYPE_FIELDS, LessonInput, QuizInput, ScormUpload
 from lms.templating import LABELS
 
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -141,3 +142,35 @@ class QuizForm(Form):
                  "category": _text(self.category.data), "review": list(self.review.data or [])}
         section = self.section.data if isinstance(self.section.data, int) else -1
         return QuizInput({k: v for k, v in entry.items() if v is not None}, list(self.questions.data or []), section)
+
+
+class ScormForm(Form):
+    """A SCORM 1.2 lesson from its zip: added to a section, or a lesson's package replaced."""
+
+    key = StringField(_l("Id"), description=KEY_HELP)
+    title = StringField(_l("Title"))
+    section = SelectField(_l("Section"), coerce=int, validate_choice=False)
+    required = BooleanField(_l("Required for completion"), default=True)
+    package = FileField(_l("SCORM 1.2 package (.zip with imsmanifest.xml)"),
+                        validators=[FileRequired(), FileAllowed(["zip"], _l("Choose a .zip file."))])
+    item = StringField(_l("Item to run (optional)"),
+                       description=_l("For a package with several SCOs: the identifier of the item. Empty: the first one."))
+    description = TextAreaField(_l("Description"), description=_l("Optional; shown under the lesson."))
+    save = SubmitField(_l("Upload and save"))
+
+    def fill(self, sections) -> None:
+        self.section.choices = [SelectChoice(i, s.title) for i, s in enumerate(sections)]
+
+    def load(self, lesson, section: int) -> None:
+        self.title.data, self.section.data, self.required.data = lesson.title, section, lesson.required
+        self.item.data = lesson.data.get("item", "")
+        self.description.data = lesson.data.get("description", "")
+
+    def upload(self, max_bytes: int) -> ScormUpload:
+        """The form as the service reads it; at most `max_bytes` + 1 of the file are read."""
+        stream = self.package.data
+        archive = stream.read(max_bytes + 1) if hasattr(stream, "read") else b""
+        section = self.section.data if isinstance(self.section.data, int) else -1
+        return ScormUpload(title=_text(self.title.data), required=bool(self.required.data), section=section,
+                           archive=archive, filename=getattr(stream, "filename", "") or "package.zip",
+                           item=_text(self.item.data), description=_text(self.description.data))

@@ -10,15 +10,17 @@ from lms.models.jp_totals import JpYearTotal
 from lms.models.learning import Enrollment, EnrollmentSource, EnrollmentStatus, LessonProgress
 from lms.models.notifications import Notification, NotificationStatus
 from lms.models.orgs import Unit, UnitKind
+from lms.models.scorm import ScormState
 from lms.models.quizzes import (Attempt, AttemptQuestion, AttemptState, GradingMethod, Question,
                                 Quiz)
 from lms.models.tokens import ApiToken
 from lms.models.users import AnonymousUser, Role, User
+from lms.models.xapi import XapiStatement, XapiStatus
 
 __all__ = [
-    "ApiToken", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
+    "ApiToken", "ScormState", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
     "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus", "JpYearTotal",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",
-    "UnitKind", "User", "VersionStatus", "course_authors", "course_prerequisites",
+    "UnitKind", "User", "VersionStatus", "XapiStatement", "XapiStatus", "course_authors", "course_prerequisites",
 ]

@@ -29,6 +29,8 @@ from defusedxml.ElementTree import ParseError
 from defusedxml.ElementTree import fromstring as parse_xml
 
 from lms.packages.manifest import CourseSpec, Problem, parse_manifest
+from lms.scorm import course as scorm_course
+from lms.scorm.files import in_folder, manifest_entries, web_asset_problems, web_folders
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -222,6 +224,14 @@ class _Reader:
         prefix = _root_prefix(kept)
         present = {n[len(prefix):] for n in kept if n.startswith(prefix)}
         files = {n[len(prefix):]: contents[n] for n in kept if n in contents}
+        if scorm_course.is_scorm_zip(present):  # a bare SCORM 1.2 zip: made into a package first
+            if len(files) < len(present):
+                return  # members that could not be read are already reported
+            files, problems = scorm_course.convert(files, self.file)
+            self.problems += problems
+            if files is None:
+                return
+            present = set(files)
         if "course.yaml" not in present:
             elsewhere = sorted(n for n in kept if n.rsplit("/", 1)[-1].casefold() == "course.yaml")
             hint = f"; found {_shown(elsewhere[0])}" if elsewhere else ""
@@ -252,9 +262,7 @@ class _Reader:
                 self.add(path, f"larger than {MAX_TEXT_BYTES:,} bytes")
                 continue
             elif top == "assets":
-                for message in _asset_problems(path, content):
-                    self.add(path, message)
-                assets[path] = content
+                assets[path] = content  # checked below, once the SCORM folders are known
                 continue
             text = self._decode(path, content)
             if text is not None:
@@ -262,11 +270,13 @@ class _Reader:
         for path, text in texts.items():
             if path.startswith("lessons/"):
                 self._check_markdown(path, text, present)
-        if "course.yaml" not in texts:
-            return  # missing, or refused above (size, encoding, nested archive)
-        data = self._load_yaml("course.yaml", texts["course.yaml"])
+        data = self._load_yaml("course.yaml", texts["course.yaml"]) if "course.yaml" in texts else _INVALID
+        folders = web_folders(manifest_entries(data)) if data is not _INVALID else set()
+        for path, content in assets.items():
+            for message in package_asset_problems(path, content, folders):
+                self.add(path, message)
         if data is _INVALID:
-            return
+            return  # missing, refused above (size, encoding, nested archive), or not valid YAML
         spec, problems = parse_manifest(data, "course.yaml")
         self.problems += problems
         if spec is None:
@@ -621,6 +631,14 @@ def _asset_problems(path: str, content: bytes) -> list[str]:
     return _svg_problems(content) if kind == "SVG" else []
 
 
+def package_asset_problems(path: str, content: bytes, web_content: set[str] | frozenset = frozenset()) -> list[str]:
+    """An asset's problems: web content rules inside the folders SCORM lessons name
+    (`web_content`, see lms.scorm.files), the passive media rules everywhere else."""
+    if in_folder(path, web_content):
+        return web_asset_problems(path, content)
+    return _asset_problems(path, content)
+
+
 def _local(name: str) -> str:
     return name.rsplit("}", 1)[-1] if isinstance(name, str) else ""
 
@@ -684,3 +702,33 @@ def write_package(spec_dict: dict, bodies: dict[str, str], assets: dict[str, byt
             info.external_attr = (stat.S_IFREG | 0o644) << 16
             archive.writestr(info, files[name])
     return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- bare archives
+
+class _FilesReader(_Reader):
+    """The archive checks of a package without its layout: every file, by name."""
+
+    def _check_package(self, names: list[str], contents: dict[str, bytes]) -> None:
+        self.files: dict[str, bytes] = {}
+        for name in names:
+            if _is_os_junk(name) or name not in contents:
+                continue
+            kind = _archive_kind(contents[name])
+            if kind:
+                self.add(_shown(name), f"nested archive ({kind}) is not allowed")
+            self.files[name] = contents[name]
+        self.package = True  # type: ignore[assignment]  # read() returns it when all is well
+
+
+def read_files(data: bytes, limits: Limits = Limits(), file: str = "package.zip"
+               ) -> tuple[dict[str, bytes] | None, list[Problem]]:
+    """Every file of a zip (name -> bytes) read with a package's safety limits (size, count,
+    ratio, names, links, encryption, nested archives), OS junk skipped; or every problem.
+    For uploads that are not whole packages, such as a SCORM lesson's zip. Never raises."""
+    reader = _FilesReader(bytes(data), limits, file)
+    try:
+        done, problems = reader.read()
+    except Exception as error:
+        return None, [Problem(file, "", f"could not be read (internal error: {type(error).__name__})")]
+    return (reader.files, []) if done and not problems else (None, problems)

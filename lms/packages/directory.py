@@ -9,9 +9,10 @@ from pathlib import Path
 
 import yaml
 
-from lms.packages.archive import (OS_JUNK_FILES, Limits, _archive_kind, _asset_problems, _name_problems,
-                                  _size)
+from lms.packages.archive import (OS_JUNK_FILES, Limits, _archive_kind, _name_problems, _size,
+                                  package_asset_problems)
 from lms.packages.manifest import CourseSpec, Problem, parse_manifest
+from lms.scorm.files import manifest_entries, web_folders
 
 
 def read_directory(root: Path) -> tuple[CourseSpec | None, dict[str, str], list[Problem]]:
@@ -38,14 +39,19 @@ def read_directory(root: Path) -> tuple[CourseSpec | None, dict[str, str], list[
     return (None if problems else spec), bodies, problems
 
 
-def read_assets(root: Path, limits: Limits | None = None) -> tuple[dict[str, bytes], list[Problem]]:
+def read_assets(root: Path, limits: Limits | None = None, web_content: set[str] | None = None
+                ) -> tuple[dict[str, bytes], list[Problem]]:
     """Return every file under ``root/assets`` (package path -> bytes) and all problems found.
 
     A folder gets the checks a zip member gets: plain names, no links or special files, the
     size and count limits, no nested archives, and an allowed type told by its content
-    (SVG parsed and refused if active), so importing a folder is no back door.
+    (SVG parsed and refused if active), so importing a folder is no back door. Inside the
+    folders of SCORM lessons (`web_content`; by default read from root/course.yaml) web
+    content is allowed as in a zip (lms.scorm.files).
     """
     limits = limits or Limits()
+    if web_content is None:
+        web_content = _web_content(root)
     folder = root / "assets"
     if folder.is_symlink():
         return {}, [Problem("assets", "", "symbolic links are not allowed")]
@@ -68,7 +74,8 @@ def read_assets(root: Path, limits: Limits | None = None) -> tuple[dict[str, byt
         if not messages:
             content = path.read_bytes()
             kind = _archive_kind(content)
-            messages = [f"nested archive ({kind}) is not allowed"] if kind else _asset_problems(name, content)
+            messages = [f"nested archive ({kind}) is not allowed"] if kind \
+                else package_asset_problems(name, content, web_content)
             files[name] = content
         problems += [Problem(name, "", message) for message in messages]
     return (files if not problems else {}), problems
@@ -84,3 +91,12 @@ def _file_problems(path: Path, name: str, limits: Limits) -> list[str]:
     elif path.stat().st_size > limits.max_member_bytes:
         messages.append(f"larger than the limit of {_size(limits.max_member_bytes)} per file")
     return messages
+
+
+def _web_content(root: Path) -> set[str]:
+    """The folders the SCORM lessons of root/course.yaml name (none if it cannot be read)."""
+    try:
+        data = yaml.safe_load((root / "course.yaml").read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        return set()
+    return web_folders(manifest_entries(data))

@@ -66,8 +66,12 @@ def blob_key(sha256: str) -> str:
 
 
 def content_type(path: str) -> str:
+    """The type decided at import: media by extension, then the web types SCORM content may
+    hold (only accepted inside a SCORM lesson's folder, see lms.scorm.files)."""
+    from lms.scorm.files import CONTENT_TYPES as WEB_TYPES
+
     ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
-    return CONTENT_TYPES.get(ext, "application/octet-stream")
+    return CONTENT_TYPES.get(ext) or WEB_TYPES.get(ext, "application/octet-stream")
 
 
 # ------------------------------------------------------------------------- import
@@ -80,16 +84,20 @@ def check(spec: CourseSpec, bodies: dict[str, str], files: dict[str, bytes]) -> 
     The zip reader checks the same; running it again at import covers the folder reader
     and specs built in code, so every stored version only points at files it really has.
     """
-    from lms.packages.archive import Limits, _asset_problems, _name_problems, asset_references, asset_url
+    from lms.packages.archive import (Limits, _name_problems, asset_references, asset_url,
+                                      package_asset_problems)
+    from lms.scorm.files import web_folders
 
     found = []
+    web_content = web_folders(lesson.entry for lesson in spec.lessons())
     for path, content in sorted(files.items()):
         messages = _name_problems(path, Limits.max_path_length)
         if not path.startswith("assets/"):
             messages.append("assets must be under assets/")
-        found += [Problem(path, "", m) for m in messages or _asset_problems(path, content)]
+        found += [Problem(path, "", m) for m in messages or package_asset_problems(path, content, web_content)]
     if spec.cover and spec.cover.startswith("assets/") and spec.cover not in files:
         found.append(Problem("course.yaml", "cover", f"cover names {spec.cover}, which is not in the package"))
+    found += _lesson_file_problems(spec, files)
     for s_index, section in enumerate(spec.sections):
         for l_index, lesson in enumerate(section.lessons):
             target = asset_url(lesson.entry.get("url"))
@@ -101,6 +109,22 @@ def check(spec: CourseSpec, bodies: dict[str, str], files: dict[str, bytes]) -> 
                 if target not in files:
                     found.append(Problem(lesson.file, f"line {line}",
                                          f"refers to {target}, which is not in the package"))
+    return found
+
+
+def _lesson_file_problems(spec: CourseSpec, files: dict[str, bytes]) -> list[Problem]:
+    """What lesson types made of package files (``needs_files``, e.g. SCORM) find wrong with
+    them; lessons whose entry is already refused by ``validate`` are not looked at again."""
+    from lms.lessons import file_problems
+    from lms.registry import lesson_types
+
+    registry, found = lesson_types(), []
+    for s_index, section in enumerate(spec.sections):
+        for l_index, lesson in enumerate(section.lessons):
+            lesson_type = registry.get(lesson.type) if lesson.type in registry else None
+            if lesson_type is None or not lesson_type.needs_files or lesson_type.validate(lesson.entry):
+                continue
+            found += file_problems(lesson_type, lesson.entry, files, f"sections[{s_index}].lessons[{l_index}]")
     return found
 
 
@@ -198,12 +222,14 @@ def stored_covers(versions: Iterable[CourseVersion]) -> set[int]:
 # ------------------------------------------------------------------------- serving
 
 
-def send(version: CourseVersion, path: str, *, public: bool = False) -> Response:
+def send(version: CourseVersion, path: str, *, public: bool = False, policy: str | None = None) -> Response:
     """The response for one asset of `version` (path as in the package: "assets/...").
 
     Raises NotFound for an unknown path, a traversal attempt or a missing blob. The caller
     decides who may see the version; `public` only changes caching (the catalog cover).
     Supports If-None-Match (ETag = SHA-256, answered 304) and Range (video seeking).
+    `policy` replaces the sandboxing Content-Security-Policy and shows the file inline: for
+    content meant to run as a page (SCORM lessons, lms.services.scorm), never for others.
     """
     asset = find(version, path)
     if asset is None:
@@ -213,10 +239,12 @@ def send(version: CourseVersion, path: str, *, public: bool = False) -> Response
     except (FileNotFoundError, ValueError):
         log.error("asset blob %s of %s is missing from storage", asset.sha256, asset.path)
         raise NotFound() from None
-    inline = asset.content_type.startswith(INLINE_TYPES)
+    inline = policy is not None or asset.content_type.startswith(INLINE_TYPES)
     response = send_file(io.BytesIO(data), mimetype=asset.content_type, as_attachment=not inline,
                          download_name=asset.path.rsplit("/", 1)[-1], etag=asset.sha256, conditional=True)
     _protect(response, asset.content_type, public)
+    if policy is not None:
+        response.headers["Content-Security-Policy"] = policy
     return response
 
 

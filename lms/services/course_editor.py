@@ -12,6 +12,7 @@ quizzes by their stable key, which never changes: learners' progress is recorded
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -26,7 +27,10 @@ from lms.packages.archive import (MAX_PROBLEMS_PER_FILE, MAX_TEXT_BYTES, asset_r
                                   markdown_problems)
 from lms.packages.manifest import Problem, QuizSpec
 from lms.registry import lesson_types
+from lms.scorm.files import in_folder
+from lms.services import assets as asset_store
 from lms.services import drafts
+from lms.storage import storage
 from lms.services import quizzes as quiz_rules
 from lms.services.question_bank import questions_of
 
@@ -253,7 +257,10 @@ def _check_lesson(before: Layout, entry: dict, data: LessonInput, besides: str =
         return problems + [_problem("type", f"unknown lesson type {entry['type']!r}; known: "
                                             f"{', '.join(registry.keys())}")]
     lesson_type = registry.get(entry["type"])
-    problems += [_field_problem(message) for message in lesson_type.validate(entry)]
+    invalid = [_field_problem(message) for message in lesson_type.validate(entry)]
+    problems += invalid
+    if lesson_type.needs_files and not invalid:
+        problems += _file_problems(lesson_type, entry, StoredFiles(before.version))
     assets = _asset_paths(before.version)
     if lesson_type.needs_body:
         problems += body_problems(data.body, assets)
@@ -261,6 +268,45 @@ def _check_lesson(before: Layout, entry: dict, data: LessonInput, besides: str =
     if target is not None and target not in assets:
         problems.append(_problem("url", f"names {target}, which is not in the course's files"))
     return problems
+
+
+class StoredFiles(Mapping):
+    """A version's stored assets as a read-only mapping (path -> bytes), read on demand:
+    what a lesson type with ``needs_files`` checks in the editor (lms.lessons)."""
+
+    def __init__(self, version: CourseVersion, extra: dict[str, bytes] | None = None,
+                 without: str | None = None):
+        self.shas = {path: sha for path, sha in db.session.execute(
+            select(Asset.path, Asset.sha256).where(Asset.version_id == version.id))
+            if without is None or not in_folder(path, [without])}
+        self.extra = extra or {}
+
+    def __getitem__(self, path: str) -> bytes:
+        if path in self.extra:
+            return self.extra[path]
+        if path not in self.shas:
+            raise KeyError(path)
+        return storage().read(asset_store.blob_key(self.shas[path]))
+
+    def __contains__(self, path) -> bool:
+        return path in self.extra or path in self.shas
+
+    def __iter__(self):
+        return iter({**dict.fromkeys(self.shas), **dict.fromkeys(self.extra)})
+
+    def __len__(self) -> int:
+        return len(set(self.shas) | set(self.extra))
+
+
+def _file_problems(lesson_type, entry: dict, files: Mapping[str, bytes]) -> list[Problem]:
+    """``check_files`` as editor problems: a field's message on its field, a file's with its name."""
+    found = []
+    for item in lesson_type.check_files(entry, files):
+        if isinstance(item, Problem):
+            found.append(_problem("", str(item)))
+        else:
+            found.append(_field_problem(str(item)))
+    return found
 
 
 def _field_problem(message: str) -> Problem:
@@ -450,3 +496,108 @@ def delete_quiz(course: Course, key: str) -> CourseVersion:
     after.quizzes[s_index].remove(quiz)
     db.session.delete(quiz)
     return _finish(after)
+
+
+# ----------------------------------------------------------------------- SCORM packages
+
+
+@dataclass
+class ScormUpload:
+    """A SCORM 1.2 zip uploaded for a lesson, with the lesson's fields."""
+
+    title: str
+    required: bool
+    section: int
+    archive: bytes
+    filename: str = "package.zip"
+    item: str = ""
+    description: str = ""
+
+
+def scorm_folder(key: str) -> str:
+    return f"assets/scorm/{key}"
+
+
+def upload_scorm(course: Course, key: str, data: ScormUpload, *, new: bool,
+                 check_only: bool = False) -> CourseVersion:
+    """Add a SCORM lesson from its zip (`new`), or give an existing one a new package.
+
+    The zip is read with a package's safety limits, its files checked as SCORM content and
+    its manifest as an import checks it; they are stored as the draft's assets under
+    ``assets/scorm/<key>/`` (replacing what the lesson had there), all in one transaction.
+    """
+    before = current(course)
+    old = None if new else before.lesson(key)[1]
+    if old is not None and old.type != "scorm":
+        raise NotFound(f"lesson {key} is not a SCORM lesson")
+    folder = scorm_folder(key)
+    files, problems = _scorm_files(data, folder)
+    entry = {"id": key, "title": data.title, "type": "scorm", "path": folder, "required": data.required}
+    entry.update({name: value for name, value in (("item", data.item.strip()),
+                                                  ("description", data.description.strip())) if value})
+    _spec, found = manifest.lesson_entry(entry, before.taken(key if old else ""), file="")
+    problems = found + problems
+    if not 0 <= data.section < len(before.sections):
+        problems.append(_problem("section", "no such section"))
+    lesson_type = lesson_types().get("scorm")
+    invalid = [_field_problem(m) for m in lesson_type.validate(entry)]
+    problems += invalid
+    if files and not invalid and not problems:
+        problems += _file_problems(lesson_type, entry, StoredFiles(before.version, files, without=folder))
+    after = _begin(course, before, problems, check_only)
+    if after is None:
+        return before.version
+    return _store_scorm(after, key, entry, data, files, folder)
+
+
+def _scorm_files(data: ScormUpload, folder: str) -> tuple[dict[str, bytes], list[Problem]]:
+    """The zip's files under the lesson's folder (a single top folder holding the manifest is
+    dropped), or the problems of the archive and of each file."""
+    from lms.packages.archive import read_files
+    from lms.scorm.files import web_asset_problems
+    from lms.scorm.manifest import MANIFEST
+
+    found, problems = read_files(data.archive, file=data.filename or "package.zip")
+    if found is None:
+        return {}, [_problem("package", str(p)) for p in problems]
+    prefix = ""
+    if MANIFEST not in found:
+        tops = {name.split("/", 1)[0] for name in found}
+        if len(tops) == 1 and f"{next(iter(tops))}/{MANIFEST}" in found:
+            prefix = next(iter(tops)) + "/"
+        else:
+            return {}, [_problem("package", f"{data.filename}: no {MANIFEST} at the root of the zip: "
+                                            "not a SCORM package")]
+    files = {f"{folder}/{name[len(prefix):]}": content for name, content in found.items() if name.startswith(prefix)}
+    problems = [_problem("package", f"{path}: {message}") for path, content in sorted(files.items())
+                for message in web_asset_problems(path, content)]
+    return files, problems
+
+
+def _store_scorm(after: Layout, key: str, entry: dict, data: ScormUpload, files: dict[str, bytes],
+                 folder: str) -> CourseVersion:
+    """Write the files and the lesson to the draft; blobs of a failed commit are removed."""
+    version = after.version
+    shared = {lesson.data.get("path") for lessons in after.lessons for lesson in lessons if lesson.key != key}
+    old_path = next((lesson.data.get("path") for lessons in after.lessons for lesson in lessons
+                     if lesson.key == key), None)
+    stale = {folder} | ({old_path} if old_path and old_path not in shared else set())
+    for asset in db.session.scalars(select(Asset).where(Asset.version_id == version.id)):
+        if in_folder(asset.path, stale):
+            db.session.delete(asset)
+    db.session.flush()
+    prepared = lesson_types().get("scorm").prepare(entry, None)
+    with asset_store.storing(files) as stored:
+        asset_store.add_rows(version, stored)
+        try:
+            s_index, lesson = after.lesson(key)
+        except NotFound:
+            s_index, lesson = None, Lesson(version=version, key=key, position=0)
+            db.session.add(lesson)
+        lesson.title, lesson.type, lesson.required = data.title.strip(), "scorm", data.required
+        lesson.data, lesson.source, lesson.body_html = prepared.data, None, ""
+        if s_index != data.section:  # new, or moved: at the end of its section
+            if s_index is not None:
+                after.lessons[s_index].remove(lesson)
+            after.lessons[data.section].append(lesson)
+        return _finish(after)

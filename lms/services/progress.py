@@ -25,12 +25,17 @@ def done_keys(enrollment: Enrollment) -> frozenset[str]:
 
 
 def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> None:
-    """Remember where the learner is; lessons of a "view" type complete on opening."""
+    """Remember where the learner is; lessons of a "view" type complete on opening.
+
+    Plugins hear of the visit (``lesson_viewed``) once it is committed, before any
+    ``lesson_completed`` it causes.
+    """
     enrollment.last_lesson_key = lesson.key
+    events.enqueue("lesson_viewed", enrollment=enrollment, lesson=lesson)
     if lesson_type_for(lesson.type).completion == Completion.VIEW:
         complete_lesson(enrollment, version, lesson)
     else:
-        db.session.commit()
+        events.commit()
 
 
 def complete_lesson(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> bool:

@@ -14,7 +14,7 @@ from lms.plugin import (CertificateTemplate, Completion, CompletionRule, Denial,
 
 from lms_example.models import Greeting
 
-lms_api = "1.1"
+lms_api = "1.2"
 
 bp = Blueprint("example", __name__, url_prefix="/p/example", template_folder="templates")
 
@@ -190,6 +190,11 @@ def check_enrollment(user, course):
 @hookimpl
 def learner_enrolled(enrollment):
     _greet(enrollment.user_id, f"enrolled {enrollment.course.slug}")
+
+
+@hookimpl
+def lesson_viewed(enrollment, lesson):
+    _greet(enrollment.user_id, f"viewed {lesson.key}")
 
 
 @hookimpl
