@@ -1,6 +1,6 @@
 """A schemathesis run against the API's own OpenAPI document, as CI runs it.
 
-The test app (demo courses, an administrator with a read-write token) is served over HTTP
+The test app (demo courses; an administrator, then a learner, with a read-write token) is served over HTTP
 on 127.0.0.1 and the schemathesis command line tests every operation with generated input,
 valid and invalid, with every check: no server error, every status documented, every body
 matching its schema, invalid input refused. The run's own report is shown when it fails.
@@ -20,9 +20,9 @@ import pytest
 MAX_EXAMPLES = int(os.environ.get("LMS_SCHEMATHESIS_EXAMPLES", "25"))
 
 
-@pytest.fixture
-def served_api(lms_app, lms_user):
-    """(base URL, admin token) of the test app served on a free loopback port."""
+@pytest.fixture(params=["admin", "learner"])
+def served_api(request, lms_app, lms_user):
+    """(base URL, token of the role) of the test app served on a free loopback port."""
     from werkzeug.serving import make_server
 
     from lms.database import db
@@ -32,8 +32,8 @@ def served_api(lms_app, lms_user):
 
     with lms_app.app_context():
         seed_courses()
-        admin = db.session.get(User, lms_user("admin").id)
-        _token, secret = tokens.create(admin, name="schemathesis", write=True, days=7)
+        caller = db.session.get(User, lms_user(request.param).id)
+        _token, secret = tokens.create(caller, name="schemathesis", write=True, days=7)
     server = make_server("127.0.0.1", 0, lms_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="api-server", daemon=True)
     thread.start()
