@@ -71,3 +71,21 @@ def _validator(document: dict, schema: dict) -> jsonschema_rs.Draft202012Validat
                 "components": document["components"]}
         _validators[key] = jsonschema_rs.Draft202012Validator(root)
     return _validators[key]
+
+
+def bearer(secret: str) -> dict:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def call(app, client, method: str, url: str, template: str, status: int, *, secret: str | None = None,
+         body=None, headers: dict | None = None):
+    """One request, its status asserted and its body checked against the OpenAPI document;
+    an error must have the API's one shape. Returns the JSON body."""
+    headers = {**(bearer(secret) if secret else {}), **(headers or {})}
+    response = client.open(url, method=method, headers=headers,
+                           **({"json": body} if body is not None else {}))
+    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
+    data = checked(app, response, template, method)
+    if status >= 400:
+        assert set(data) == {"error"} and set(data["error"]) == {"code", "message", "details"}
+    return data

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from api_schema import checked
+from api_schema import bearer, call, checked
 from lms.database import db
 from lms.models import Course, User
 from lms.services import attempts, enrollment, tokens
@@ -44,21 +44,6 @@ LIST = "/courses/{slug}/quizzes/{key}/attempts"
 # ----------------------------------------------------------------------- helpers
 
 
-def bearer(secret: str) -> dict:
-    return {"Authorization": f"Bearer {secret}"}
-
-
-def call(app, client, method: str, url: str, template: str, status: int, *, secret: str | None = None,
-         body=None, headers: dict | None = None):
-    """One request, its status asserted and its body checked against the OpenAPI document."""
-    headers = {**(bearer(secret) if secret else {}), **(headers or {})}
-    response = client.open(url, method=method, headers=headers,
-                           **({"json": body} if body is not None else {}))
-    assert response.status_code == status, (response.status_code, response.get_data(as_text=True))
-    data = checked(app, response, template, method)
-    if status >= 400:
-        assert set(data) == {"error"} and set(data["error"]) == {"code", "message", "details"}
-    return data
 
 
 def make_token(app, user_id: int, write: bool = True) -> str:

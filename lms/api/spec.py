@@ -6,7 +6,6 @@ import functools
 import hashlib
 import inspect
 import json
-import math
 import typing
 from urllib.parse import urlencode
 from dataclasses import dataclass, field
@@ -20,6 +19,8 @@ from lms.api import auth as caller
 from lms.api.errors import ApiError, validation_details
 from lms.database import db
 from lms.models import Role
+# One Page for services and the API: items of one page and the total (``.pages`` too).
+from lms.services.courses import Page
 
 #: The most items one page may hold.
 MAX_PER_PAGE = 100
@@ -58,20 +59,6 @@ class Query(BaseModel):
 class PageQuery(Query):
     page: int = Field(1, ge=1, le=100_000, description="Page number, from 1.")
     per_page: int = Field(20, ge=1, le=MAX_PER_PAGE, description="Items per page.")
-
-
-@dataclass
-class Page:
-    """What a paged view returns: this page's items and the total count."""
-
-    items: list
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
 
 
 def paginate(statement, query: PageQuery, *, scalars: bool = True) -> Page:

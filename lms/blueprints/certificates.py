@@ -66,15 +66,8 @@ def _public(certificate: Certificate | None) -> dict | None:
     """What the verify endpoints reveal: exactly what is printed on the certificate."""
     if certificate is None:
         return None
-    return {"number": certificate.number, "status": certificate.status.value,
-            "holder_name": certificate.holder_name, "holder_nip": certificate.holder_nip,
-            "course_title": certificate.course_title, "course_version": certificate.course_version,
-            "jp": certificate.jp, "competency": certificate.competency,
-            "completed_on": certificate.completed_on.isoformat(),
-            "issued_on": certificates.local_date(certificate.issued_at).isoformat(),
-            "issuer": certificate.issuer_name,
-            "revoked_at": certificate.revoked_at.isoformat() if certificate.revoked_at else None,
-            "revoked_reason": certificate.revoked_reason}
+    view = certificates.public_view(certificate)
+    return {**view, "revoked_at": view["revoked_at"].isoformat() if view["revoked_at"] else None}
 
 
 # ------------------------------------------------------------------ the holder's copies

@@ -147,6 +147,19 @@ def history(certificate: Certificate) -> list[CertificateEvent]:
         CertificateEvent.certificate_id == certificate.id).order_by(CertificateEvent.at, CertificateEvent.id)))
 
 
+def public_view(certificate: Certificate) -> dict:
+    """What anyone checking a certificate may see: exactly what is printed on it, and its
+    status (the verify page, its JSON twin and the API share this one definition)."""
+    return {"number": certificate.number, "status": certificate.status.value,
+            "holder_name": certificate.holder_name, "holder_nip": certificate.holder_nip,
+            "course_title": certificate.course_title, "course_version": certificate.course_version,
+            "jp": certificate.jp, "competency": certificate.competency,
+            "completed_on": certificate.completed_on.isoformat(),
+            "issued_on": local_date(certificate.issued_at).isoformat(),
+            "issuer": certificate.issuer_name, "revoked_at": certificate.revoked_at,
+            "revoked_reason": certificate.revoked_reason}
+
+
 def verify_url(certificate: Certificate) -> str:
     return f"{current_app.config['BASE_URL'].rstrip('/')}/verify/{certificate.code}"
 

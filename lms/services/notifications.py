@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
 from dataclasses import dataclass, field
 
-from flask import current_app, has_request_context
+from flask import current_app
 from flask_babel import force_locale, format_date, gettext, ngettext
 from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from lms import mail
+from lms import background, mail
 from lms.database import db
 from lms.i18n import N_
 from lms.models import (Assignment, Certificate, Enrollment, EnrollmentStatus, Notification,
@@ -356,62 +355,16 @@ def _message_id(notification_id: int, sender: str) -> str:
 # ------------------------------------------------------------------ background sender
 
 
-@dataclass
-class _SenderState:
-    thread: threading.Thread | None = None
-    again: bool = False
+#: Sends what requests queued, after they answered (lms.background).
+_sender = background.Sender("notifications", "MAIL_BACKGROUND", lambda: send_due())
+STATE_KEY = _sender.state_key
 
 
-_lock = threading.Lock()
-STATE_KEY = "lms.notifications.sender"
-
-
-def kick() -> threading.Thread | None:
-    """After a commit that queued mail: send it from a daemon thread, if MAIL_BACKGROUND.
-
-    One thread per process and app; a kick while it runs makes it look once more. Never
-    raises and never waits: the cron command is the safety net for anything left over.
-    Only web requests kick: a command's process would end, and kill the thread, mid-send.
-    """
-    app = current_app._get_current_object()
-    if not app.config.get("MAIL_BACKGROUND") or not has_request_context():
-        return None
-    try:
-        with _lock:
-            state = app.extensions.setdefault(STATE_KEY, _SenderState())
-            if state.thread is not None and state.thread.is_alive():
-                state.again = True
-                return state.thread
-            state.again = False
-            state.thread = threading.Thread(target=_run, args=(app, state), daemon=True,
-                                            name="lms-notifications")
-            state.thread.start()
-            return state.thread
-    except Exception:
-        log.exception("could not start the background notification sender")
-        return None
-
-
-def _run(app, state: _SenderState) -> None:
-    while True:
-        try:
-            with app.app_context():  # its own session, removed when the context ends
-                send_due()
-        except Exception:
-            log.exception("background notification sender failed; send-notifications will retry")
-        with _lock:
-            if not state.again:
-                state.thread = None
-                return
-            state.again = False
+def kick():
+    """After a commit that queued rows: drain them in the background, if MAIL_BACKGROUND is on."""
+    return _sender.kick()
 
 
 def wait_for_sender(app, timeout: float = 30.0) -> bool:
     """Wait for the background sender of `app` (tests, orderly shutdown); True if it ended."""
-    with _lock:
-        state = app.extensions.get(STATE_KEY)
-        thread = state.thread if state else None
-    if thread is not None:
-        thread.join(timeout)
-        return not thread.is_alive()
-    return True
+    return _sender.wait(app, timeout)

@@ -30,14 +30,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from flask import current_app, has_request_context
+from flask import current_app
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lms import background
 from lms.database import db
 from lms.models.xapi import ERROR_LENGTH, XapiStatement, XapiStatus
 from lms.xapi.client import LrsClient, LrsRejected, LrsUnavailable
@@ -291,62 +291,16 @@ def counts() -> dict[str, int]:
 # ------------------------------------------------------------------ background sender
 
 
-@dataclass
-class _SenderState:
-    thread: threading.Thread | None = None
-    again: bool = False
+#: Sends what requests queued, after they answered (lms.background).
+_sender = background.Sender("xapi", "XAPI_BACKGROUND", lambda: send_due())
+STATE_KEY = _sender.state_key
 
 
-_lock = threading.Lock()
-STATE_KEY = "lms.xapi.sender"
-
-
-def kick() -> threading.Thread | None:
-    """After a hook queued statements: post them from a daemon thread, if XAPI_BACKGROUND.
-
-    One thread per process and app; a kick while it runs makes it look once more. Never
-    raises and never waits: ``flask lms send-xapi`` in cron picks up whatever is left.
-    Only web requests kick: a command's process could end, and kill the thread, mid-post.
-    """
-    app = current_app._get_current_object()
-    if not app.config.get("XAPI_BACKGROUND") or not has_request_context():
-        return None
-    try:
-        with _lock:
-            state = app.extensions.setdefault(STATE_KEY, _SenderState())
-            if state.thread is not None and state.thread.is_alive():
-                state.again = True
-                return state.thread
-            state.again = False
-            state.thread = threading.Thread(target=_run, args=(app, state), daemon=True,
-                                            name="lms-xapi")
-            state.thread.start()
-            return state.thread
-    except Exception:
-        log.exception("could not start the background xAPI sender")
-        return None
-
-
-def _run(app, state: _SenderState) -> None:
-    while True:
-        try:
-            with app.app_context():  # its own session, removed when the context ends
-                send_due()
-        except Exception:
-            log.exception("background xAPI sender failed; send-xapi will retry")
-        with _lock:
-            if not state.again:
-                state.thread = None
-                return
-            state.again = False
+def kick():
+    """After a commit that queued rows: drain them in the background, if XAPI_BACKGROUND is on."""
+    return _sender.kick()
 
 
 def wait_for_sender(app, timeout: float = 30.0) -> bool:
     """Wait for the background sender of `app` (tests, orderly shutdown); True if it ended."""
-    with _lock:
-        state = app.extensions.get(STATE_KEY)
-        thread = state.thread if state else None
-    if thread is not None:
-        thread.join(timeout)
-        return not thread.is_alive()
-    return True
+    return _sender.wait(app, timeout)

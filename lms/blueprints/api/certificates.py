@@ -45,15 +45,7 @@ class CertificateQuery(PageQuery):
 
 
 def public_of(certificate: Certificate) -> dict:
-    return {"number": certificate.number, "status": certificate.status.value,
-            "holder_name": certificate.holder_name, "holder_nip": certificate.holder_nip,
-            "course_title": certificate.course_title, "course_version": certificate.course_version,
-            "jp": certificate.jp, "competency": certificate.competency,
-            "completed_on": certificate.completed_on.isoformat(),
-            "issued_on": certificates.local_date(certificate.issued_at).isoformat(),
-            "issuer": certificate.issuer_name, "revoked_at": certificate.revoked_at,
-            "revoked_reason": certificate.revoked_reason,
-            "verify_url": certificates.verify_url(certificate)}
+    return {**certificates.public_view(certificate), "verify_url": certificates.verify_url(certificate)}
 
 
 @bp.operation("/me/certificates", summary="My certificates", tags=("certificates",),
