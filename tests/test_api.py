@@ -287,3 +287,13 @@ def test_the_profile_page_has_one_token_section_in_its_content(lms_client, lms_u
     title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
     assert "<" not in title and html.count('id="tokens"') == 1
     assert html.count('id="token-name"') == 1 and html.count('id="name"') == 1
+
+
+def test_token_pages_need_a_signed_in_person_and_a_csrf_token(lms_app, lms_client, lms_user, lms_auth):
+    for url in ("/profile/tokens", "/profile/tokens/1/revoke"):
+        response = lms_client.submit(url, {"token-name": "x", "token-days": "7"}, form_page="/login")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    lms_auth.login(lms_user())
+    assert lms_client.post("/profile/tokens", data={"token-name": "x", "token-days": "7"}).status_code == 400
+    with lms_app.app_context():
+        assert db.session.query(ApiToken).count() == 0
