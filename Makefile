@@ -12,7 +12,7 @@ PLUGIN_DIRS := $(patsubst %/setup.cfg,%,$(wildcard plugins/*/setup.cfg))
 PO_FILES := $(wildcard lms/translations/*/LC_MESSAGES/*.po plugins/*/lms_*/translations/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install translations migrate seed extract-messages clean
+.PHONY: run test install translations migrate seed extract-messages clean serve-prod worker bench-smoke bench
 
 run: install translations  ## venv, install, migrate, demo content, serve on 127.0.0.1:5000 (SQLite)
 	LMS_CONFIG=development $(FLASK) db upgrade heads
@@ -23,6 +23,21 @@ run: install translations  ## venv, install, migrate, demo content, serve on 127
 test: install translations  ## the whole suite (set LMS_TEST_DATABASE_URL for PostgreSQL)
 	$(BIN)/ruff check --quiet --select F,E9 lms tests plugins config.py wsgi.py
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Production (docs/deployment.md): gunicorn with lms/gunicorn_conf.py. Needs LMS_SECRET_KEY and,
+# for an agency, LMS_DATABASE_URL (PostgreSQL) and LMS_REDIS_URL; LMS_BIND, LMS_WORKERS tune it.
+serve-prod: install translations  ## migrate, then serve with gunicorn (LMS_CONFIG=production)
+	$(FLASK) db upgrade heads
+	exec $(BIN)/gunicorn -c python:lms.gunicorn_conf wsgi:app
+
+worker: install  ## run background jobs from Redis (LMS_REDIS_URL), with the periodic jobs
+	exec $(FLASK) lms worker
+
+bench-smoke: install translations  ## the load harness in seconds (CI): every endpoint, a small burst
+	$(BIN)/python bench/load.py --smoke
+
+bench: install translations  ## the full load harness (docs/performance.md); BENCH_ARGS passes options
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
 install: $(VENV)/.installed
 

@@ -113,6 +113,34 @@ class Config:
     #: Post statements from a background thread right after the request that queued them.
     XAPI_BACKGROUND = True
 
+    #: Redis for rate limits, the cache and the job queue when several workers or servers
+    #: serve one site (docs/deployment.md), e.g. redis://127.0.0.1:6379/0. Empty: the
+    #: embedded mode, where each of those lives in the process (one process, or SQLite).
+    REDIS_URL = ""
+    #: Prefix of every Redis key, so several sites (or test runs) can share one server.
+    REDIS_PREFIX = "lms"
+    #: Seconds a cached catalog page or course outline may live; publishing invalidates at once.
+    CACHE_TTL = 300
+    #: "auto": Redis when REDIS_URL is set, else in-process; "null" turns caching off.
+    CACHE_BACKEND = "auto"
+    #: Background jobs (docs/deployment.md): "auto" queues them in Redis (RQ) for
+    #: `flask lms worker` when REDIS_URL is set, else runs them on a thread of the web
+    #: process after the response; "eager" runs them at once, inside the caller (tests).
+    JOBS_BACKEND = "auto"
+    #: Name of the RQ queue (one per site when several share a Redis server).
+    JOBS_QUEUE = "lms"
+    #: Seconds a queued job may run before the worker stops it.
+    JOBS_TIMEOUT = 600
+    #: Prometheus text metrics at /metrics (request counts and latencies per endpoint).
+    METRICS_ENABLED = False
+    #: Client addresses allowed to read /metrics (empty: anyone who can reach it).
+    METRICS_ALLOW = ["127.0.0.1", "::1"]
+    #: "text" for people, "json" (one object per line, with the request id) for collectors.
+    LOG_FORMAT = "text"
+    LOG_LEVEL = "INFO"
+    #: Log one line per request (method, path, status, milliseconds, request id).
+    LOG_REQUESTS = False
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -169,6 +197,8 @@ class TestingConfig(Config):
     #: Tests send the outbox explicitly (no thread outliving the test).
     MAIL_BACKGROUND = False
     XAPI_BACKGROUND = False
+    #: Jobs run inside the call that queues them: tests see their effect at once.
+    JOBS_BACKEND = "eager"
 
 
 CONFIGS = {

@@ -15,12 +15,14 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         defaults to the LMS_CONFIG environment variable, then "production".
     :param overrides: settings applied last, after the LMS_* environment (tests, embedding).
     """
-    from lms import (blueprints, cli, database, errors, extensions, i18n, plugins, ratelimit,
-                     registry, settings, templating)
+    from lms import (blueprints, cli, database, errors, extensions, i18n, jobs, observability, plugins,
+                     ratelimit, registry, settings, templating)
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load(app, config, overrides)
+    observability.init_app(app)
     database.init_app(app)
+    jobs.init_app(app)
     extensions.init_app(app)
     i18n.init_app(app)
     templating.init_app(app)

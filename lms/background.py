@@ -3,15 +3,18 @@
 The request that queued rows answers at once; one daemon thread per process and app then
 sends them. A kick while it runs makes it look once more. Commands never start it (their
 process could end, and kill the thread, mid-send): cron commands are the safety net.
+With a job queue (LMS_REDIS_URL) the kick queues the same drain for `flask lms worker`
+instead (once while one is waiting), so no web process sends anything.
 """
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from flask import current_app, has_request_context
+
+from lms import jobs
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +28,8 @@ class _State:
 class Sender:
     """A background drain: `drain()` runs in an app context while `setting` is on."""
 
-    def __init__(self, name: str, setting: str, drain: Callable[[], object]):
-        self.name, self.setting, self.drain = name, setting, drain
+    def __init__(self, name: str, setting: str, drain: str):
+        self.name, self.setting, self.drain_path = name, setting, drain
         self.state_key = f"lms.{name}.sender"
         self._lock = threading.Lock()
 
@@ -34,6 +37,9 @@ class Sender:
         """Start (or re-arm) the thread; never raises and never waits."""
         app = current_app._get_current_object()
         if not app.config.get(self.setting) or not has_request_context():
+            return None
+        if jobs.backend(app) == "rq":
+            jobs.enqueue(self.drain_path, key=f"drain.{self.name}")
             return None
         try:
             with self._lock:
@@ -54,7 +60,7 @@ class Sender:
         while True:
             try:
                 with app.app_context():  # its own session, removed when the context ends
-                    self.drain()
+                    jobs.resolve(self.drain_path)()
             except Exception:
                 log.exception("background %s sender failed; its cron command will retry", self.name)
             with self._lock:

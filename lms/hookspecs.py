@@ -19,7 +19,7 @@ from __future__ import annotations
 import pluggy
 
 #: The version of this API. A plugin declaring a different major, or a newer minor, is refused.
-LMS_PLUGIN_API = "1.2"
+LMS_PLUGIN_API = "1.3"
 
 #: Project name shared by the markers and the PluginManager.
 PROJECT = "lms"
@@ -123,6 +123,25 @@ def migrations_dirs():
     **Errors:** propagated.
 
     **Since:** 1.0
+    """
+
+
+@hookspec
+def periodic_jobs():
+    """Work to repeat in the background every so often (drain an outbox, sync a directory).
+
+    **Called:** by ``flask lms worker`` at start; it then queues each job every ``seconds``
+    (at most one waiting copy per job). Without a worker (no Redis), run your own command
+    from cron instead: the job is the same function.
+
+    **Return:** a list of ``lms.plugin.PeriodicJob(func, seconds)``; ``func`` is a
+    module-level function taking no arguments, run with an app context like any job
+    queued with ``lms.plugin.enqueue``.
+
+    **Errors:** propagated when the worker starts; a job that raises is logged by the
+    worker and tried again next period.
+
+    **Since:** 1.3
     """
 
 

@@ -5,6 +5,7 @@ Flask-SQLAlchemy instance: subclass ``db.Model`` for tables (prefix names with t
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lms.certificates.data import CertificateData
@@ -12,11 +13,13 @@ from lms.certificates.pdf import CertificateTemplate
 from lms.completion import CompletionRule, CompletionState
 from lms.database import db
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
+from lms.jobs import enqueue
 from lms.lessons import Completion, LessonType, PreparedLesson
 from lms.questions import Grade, QuestionType, clamp
 
 __all__ = ["LMS_PLUGIN_API", "CertificateData", "CertificateTemplate", "Completion", "CompletionRule", "CompletionState", "Denial", "Grade",
-           "LessonType", "NavItem", "PreparedLesson", "QuestionType", "clamp", "db", "hookimpl"]
+           "LessonType", "NavItem", "PeriodicJob", "PreparedLesson", "QuestionType", "clamp", "db", "enqueue",
+           "hookimpl"]
 
 
 @dataclass(frozen=True)
@@ -38,3 +41,12 @@ class Denial:
     """Returned by ``check_enrollment`` to refuse; `message` is shown to the learner."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Returned by the ``periodic_jobs`` hook: ``func`` is queued every ``seconds``."""
+
+    #: A module-level function without arguments (it travels to the worker by name).
+    func: Callable[[], object]
+    seconds: int = 60

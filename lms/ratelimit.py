@@ -1,7 +1,9 @@
 """Rate limits per endpoint, from configuration (RATE_LIMITS), with one limiter per app.
 
-Counters live in RATELIMIT_STORAGE_URI: process memory by default, Redis when several
-workers or servers must share them.
+Counters live in Redis when LMS_REDIS_URL is set (every worker and server shares them),
+else in process memory (the embedded, single-process mode). RATELIMIT_STORAGE_URI
+overrides both. If Redis stops answering, limits fall back to memory rather than failing
+the request.
 """
 from __future__ import annotations
 
@@ -12,7 +14,10 @@ from flask_limiter.util import get_remote_address
 
 def init_app(app: Flask) -> None:
     """Wrap every endpoint named in RATE_LIMITS (after all blueprints are registered)."""
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", (app.config.get("REDIS_URL") or "").strip() or "memory://")
+    app.config.setdefault("RATELIMIT_KEY_PREFIX", f"{app.config['REDIS_PREFIX']}:limits")
+    app.config.setdefault("RATELIMIT_SWALLOW_ERRORS", True)
+    app.config.setdefault("RATELIMIT_IN_MEMORY_FALLBACK_ENABLED", True)
     limiter = Limiter(key_func=get_remote_address, app=app)
     for endpoint, limit in limits(app).items():
         if endpoint in app.view_functions:

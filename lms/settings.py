@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 #: Settings that hold lists; an environment value "a,b" becomes ["a", "b"].
-LIST_SETTINGS = ("DISABLED_PLUGINS", "LANGUAGES")
+LIST_SETTINGS = ("DISABLED_PLUGINS", "LANGUAGES", "METRICS_ALLOW")
 
 
 def load(app: Flask, config: str | type | None, overrides: Mapping | None) -> None:

@@ -41,3 +41,35 @@ def units(lms_app):
         dinkes = orgs.create_unit(code="DINKES", name="Dinas Kesehatan", kind="opd", parent=root)
         return SimpleNamespace(root=root, disdik=disdik, sd=sd, dinkes=dinkes,
                                ids={u.code: u.id for u in (root, disdik, sd, dinkes)})
+
+
+@pytest.fixture
+def redis_url():
+    """A reachable Redis (LMS_TEST_REDIS_URL, else local db 15) or skip; CI always has one."""
+    import os
+
+    import redis
+
+    url = os.environ.get("LMS_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except Exception:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI needs Redis at {url}")
+        pytest.skip(f"no Redis at {url}")
+    return url
+
+
+@pytest.fixture
+def redis_prefix(redis_url):
+    """A key prefix of its own for this test; its keys are deleted afterwards."""
+    import uuid
+
+    import redis
+
+    prefix = f"lmstest-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    keys = list(client.scan_iter(f"{prefix}*")) + list(client.scan_iter(f"rq:*{prefix}*"))
+    if keys:
+        client.delete(*keys)

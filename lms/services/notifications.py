@@ -356,7 +356,7 @@ def _message_id(notification_id: int, sender: str) -> str:
 
 
 #: Sends what requests queued, after they answered (lms.background).
-_sender = background.Sender("notifications", "MAIL_BACKGROUND", lambda: send_due())
+_sender = background.Sender("notifications", "MAIL_BACKGROUND", "lms.services.notifications:send_due")
 STATE_KEY = _sender.state_key
 
 

@@ -292,7 +292,7 @@ def counts() -> dict[str, int]:
 
 
 #: Sends what requests queued, after they answered (lms.background).
-_sender = background.Sender("xapi", "XAPI_BACKGROUND", lambda: send_due())
+_sender = background.Sender("xapi", "XAPI_BACKGROUND", "lms.services.xapi:send_due")
 STATE_KEY = _sender.state_key
 
 
