@@ -43,6 +43,9 @@ accesslog = os.environ.get("LMS_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("LMS_GUNICORN_LOG_LEVEL", "info")
 proc_name = "asn-lms"
+# gunicorn's control socket sits at one fixed path per user: two servers on one machine
+# would fight over it, and nothing here uses it.
+control_socket_disable = True
 # Request line and header limits stay at gunicorn's safe defaults; bodies are bounded by
 # MAX_CONTENT_LENGTH in the app.
 
