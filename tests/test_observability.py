@@ -11,6 +11,24 @@ from lms import create_app
 from lms.observability import JsonFormatter, RequestIdFilter, render_prometheus
 
 
+@pytest.fixture
+def make_app():
+    """Extra apps on the test database (more workers); their pools are closed afterwards."""
+    from lms.database import db
+
+    made = []
+
+    def make(settings):
+        made.append(create_app("testing", settings))
+        return made[-1]
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
 def test_readyz_checks_the_database_only_without_redis(lms_client):
     response = lms_client.get("/readyz")
     assert response.status_code == 200
@@ -115,10 +133,10 @@ def test_histogram_buckets_are_cumulative():
     assert 'le="+Inf"} 4' in text and "_sum{endpoint=\"a\",method=\"GET\"} 3.500000" in text
 
 
-def test_metrics_of_every_worker_add_up_in_redis(lms_config, redis_url, redis_prefix):
+def test_metrics_of_every_worker_add_up_in_redis(lms_config, redis_url, redis_prefix, make_app):
     """Two apps (two workers, or two servers) count into one set of numbers."""
     settings = {**lms_config, "METRICS_ENABLED": True, "REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix}
-    one, two = create_app("testing", settings), create_app("testing", settings)
+    one, two = make_app(settings), make_app(settings)
     one.test_client().get("/healthz")
     two.test_client().get("/healthz")
     two.test_client().get("/healthz")
@@ -126,18 +144,18 @@ def test_metrics_of_every_worker_add_up_in_redis(lms_config, redis_url, redis_pr
     assert 'lms_http_requests_total{endpoint="health.healthz",method="GET",status="200"} 3' in body
 
 
-def test_rate_limits_are_shared_through_redis(lms_app, lms_config, redis_url, redis_prefix):
+def test_rate_limits_are_shared_through_redis(lms_app, lms_config, redis_url, redis_prefix, make_app):
     """The verify limit holds across workers: a client cannot multiply it by N servers."""
     settings = {**lms_config, "REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix,
                 "VERIFY_RATE_LIMIT": "3 per minute"}
-    one, two = create_app("testing", settings), create_app("testing", settings)
+    one, two = make_app(settings), make_app(settings)
     codes = [app.test_client().get("/verify/NOPE-0000").status_code for app in (one, two, one, two)]
     assert codes[:3] == [404, 404, 404] and codes[3] == 429
 
 
-def test_without_redis_each_process_counts_its_own(lms_app, lms_config):
+def test_without_redis_each_process_counts_its_own(lms_app, lms_config, make_app):
     settings = {**lms_config, "VERIFY_RATE_LIMIT": "2 per minute"}
-    app = create_app("testing", settings)
+    app = make_app(settings)
     assert app.config["RATELIMIT_STORAGE_URI"] == "memory://"
     codes = [app.test_client().get("/verify/NOPE-0000").status_code for _ in range(3)]
     assert codes == [404, 404, 429]
