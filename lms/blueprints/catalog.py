@@ -15,7 +15,7 @@ bp = Blueprint("catalog", __name__, url_prefix="/courses")
 @bp.get("")
 def index():
     form = CatalogFilterForm(request.args)
-    form.fill_choices(courses.categories())
+    form.fill_choices(courses.category_choices())
     filters = CatalogFilters(**form.data) if form.validate() else CatalogFilters()
     page = courses.catalog(filters, page=request.args.get("page", 1, type=int))
     return render_template("catalog/index.html", form=form, page=page,

@@ -26,9 +26,10 @@ class CatalogFilterForm(Form):
     jp_min = IntegerField(_l("JP from"), validators=[Optional(), NumberRange(0, 200)])
     jp_max = IntegerField(_l("JP to"), validators=[Optional(), NumberRange(0, 200)])
 
-    def fill_choices(self, categories) -> None:
+    def fill_choices(self, categories: list[tuple[str, str]]) -> None:
+        """`categories`: (slug, name) pairs."""
         self.category.choices = [SelectChoice("", _l("All"))] + [
-            SelectChoice(c.slug, c.name) for c in categories]
+            SelectChoice(slug, name) for slug, name in categories]
 
 
 class EnrolForm(Form):

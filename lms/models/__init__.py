@@ -2,6 +2,7 @@
 from lms.models.assets import Asset
 from lms.models.assignments import Assignment
 from lms.models.audit import AuditEntry
+from lms.models.cache import CacheGeneration
 from lms.models.certificates import (Certificate, CertificateEvent, CertificateStatus, JpEntry,
                                      JpSource, JpStatus)
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
@@ -18,7 +19,7 @@ from lms.models.users import AnonymousUser, Role, User
 from lms.models.xapi import XapiStatement, XapiStatus
 
 __all__ = [
-    "ApiToken", "ScormState", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
+    "ApiToken", "CacheGeneration", "ScormState", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
     "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus", "JpYearTotal",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from lms import cache
 from lms.database import db
 from lms.errors import LmsError
 from lms.models import (Category, Competency, Course, CourseVersion, Lesson, Section,
@@ -25,6 +26,10 @@ class PackageInvalid(LmsError):
 
 class CourseNotFound(LmsError):
     """No published course with that slug."""
+
+
+#: Cache scope of everything that changes when a version is published (lms/cache.py).
+CATALOG = "catalog"
 
 
 # ------------------------------------------------------------------ import and publish
@@ -108,6 +113,7 @@ def category_for(slug: str | None) -> Category | None:
     if category is None:
         category = Category(slug=slug, name=slug.replace("-", " ").capitalize())
         db.session.add(category)
+        cache.invalidate(CATALOG)
     return category
 
 
@@ -120,6 +126,7 @@ def publish(version: CourseVersion) -> None:
         .values(status=VersionStatus.SUPERSEDED))
     version.status = VersionStatus.PUBLISHED
     version.published_at = dt.datetime.now(dt.timezone.utc)
+    cache.invalidate(CATALOG)  # in this transaction: every worker sees the new version at once
     db.session.commit()
 
 
@@ -135,8 +142,12 @@ def set_prerequisites(course: Course, required: list[Course]) -> None:
 
 def published_version(slug: str, *, with_lessons: bool = True) -> CourseVersion:
     """The published version of a course with its course, sections and lessons (3 queries)."""
-    query = (select(CourseVersion).join(Course)
-             .where(Course.slug == slug, CourseVersion.status == VersionStatus.PUBLISHED))
+    version_id = cache.remember(CATALOG, "published", slug, lambda: db.session.scalar(
+        select(CourseVersion.id).join(Course)
+        .where(Course.slug == slug, CourseVersion.status == VersionStatus.PUBLISHED)))
+    if version_id is None:
+        raise CourseNotFound(slug)
+    query = select(CourseVersion).where(CourseVersion.id == version_id)
     if with_lessons:
         query = query.options(selectinload(CourseVersion.sections).selectinload(Section.lessons))
     version = db.session.scalar(query.options(joinedload(CourseVersion.course),
@@ -176,15 +187,28 @@ def catalog(filters: CatalogFilters, page: int = 1, per_page: int = 12, *, clamp
     A page past the end shows the last page to people; the API (clamp=False) answers it empty,
     so a client reading "until no items" stops.
     """
-    query = _catalog_query(filters)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    if clamp:
-        page = min(max(page, 1), max(1, -(-total // per_page)))
-    rows = db.session.scalars(
-        query.options(joinedload(CourseVersion.course), joinedload(CourseVersion.category))
-        .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(rows, total, page, per_page)
+    def find() -> list:
+        query = _catalog_query(filters)
+        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+        shown = min(max(page, 1), max(1, -(-total // per_page))) if clamp else page
+        ids = db.session.scalars(
+            query.with_only_columns(CourseVersion.id)
+            .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())
+            .limit(per_page).offset((max(shown, 1) - 1) * per_page)).all()
+        return [total, shown, list(ids)]
+
+    total, page, ids = cache.remember(CATALOG, "catalog", [asdict(filters), page, per_page, clamp], find)
+    return Page(versions_by_id(ids), total, page, per_page)
+
+
+def versions_by_id(ids: list[int]) -> list[CourseVersion]:
+    """Versions with their course and category, in the order of `ids` (one query)."""
+    if not ids:
+        return []
+    found = {version.id: version for version in db.session.scalars(
+        select(CourseVersion).where(CourseVersion.id.in_(ids))
+        .options(joinedload(CourseVersion.course), joinedload(CourseVersion.category)))}
+    return [found[i] for i in ids if i in found]
 
 
 def _catalog_query(filters: CatalogFilters):
@@ -213,3 +237,9 @@ def _escape_like(text: str) -> str:
 
 def categories() -> list[Category]:
     return list(db.session.scalars(select(Category).order_by(Category.name)))
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """(slug, name) of every category for the catalog's filter, from the cache."""
+    return [tuple(pair) for pair in cache.remember(
+        CATALOG, "categories", None, lambda: [[c.slug, c.name] for c in categories()])]
