@@ -56,6 +56,9 @@ class Config:
     CREDENTIAL_KEY: str | None = None
     #: Public address used in QR codes and credentials, e.g. https://lms.semarangkota.go.id
     BASE_URL = "http://127.0.0.1:5000"
+    #: Render each new certificate's PDF in a background job right after issuance (else on
+    #: its first download). Either way it is rendered once and kept in storage.
+    CERT_PRERENDER = True
     #: Public verification page and API: requests per client address.
     VERIFY_RATE_LIMIT = "30 per minute"
     #: Evidence files for external training: largest size in bytes.
@@ -199,6 +202,8 @@ class TestingConfig(Config):
     XAPI_BACKGROUND = False
     #: Jobs run inside the call that queues them: tests see their effect at once.
     JOBS_BACKEND = "eager"
+    #: PDFs are rendered when a test asks for one (rendering every issued one is slow).
+    CERT_PRERENDER = False
 
 
 CONFIGS = {

@@ -19,7 +19,7 @@ from lms.questions import Grade, QuestionType, clamp
 
 __all__ = ["LMS_PLUGIN_API", "CertificateData", "CertificateTemplate", "Completion", "CompletionRule", "CompletionState", "Denial", "Grade",
            "LessonType", "NavItem", "PeriodicJob", "PreparedLesson", "QuestionType", "clamp", "db", "enqueue",
-           "hookimpl"]
+           "has_job_queue", "hookimpl"]
 
 
 @dataclass(frozen=True)
@@ -50,3 +50,16 @@ class PeriodicJob:
     #: A module-level function without arguments (it travels to the worker by name).
     func: Callable[[], object]
     seconds: int = 60
+
+
+def has_job_queue() -> bool:
+    """True when jobs wait in a queue for ``flask lms worker`` (LMS_REDIS_URL is set).
+
+    A plugin that also has an in-process path (a thread of its own, a cron command) can use
+    the queue when there is one, so no web process does the work.
+    """
+    from flask import current_app
+
+    from lms import jobs
+
+    return jobs.backend(current_app) == "rq"

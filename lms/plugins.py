@@ -18,7 +18,8 @@ ENTRY_POINT_GROUP = "lms.plugins"
 #: Core features shipped as internal plugins on the same manager.
 BUILTIN_PLUGINS = ("lms.builtin.nav", "lms.builtin.lesson_types", "lms.builtin.question_types",
                    "lms.builtin.completion", "lms.builtin.certificates",
-                   "lms.builtin.notifications", "lms.builtin.scorm", "lms.builtin.xapi")
+                   "lms.builtin.notifications", "lms.builtin.scorm", "lms.builtin.xapi",
+                   "lms.builtin.certificate_files")
 
 
 @dataclass

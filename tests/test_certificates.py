@@ -90,6 +90,19 @@ def test_pdf_is_rendered_once_and_its_hash_published(lms_app, lms_client, comple
     assert cert.pdf_sha256 in lms_client.get(f"/verify/{cert.code}").get_data(as_text=True)
 
 
+@pytest.mark.lms_config(CERT_PRERENDER=True)
+def test_the_pdf_is_rendered_by_a_background_job_at_issuance(lms_app, lms_client, completed):
+    """With CERT_PRERENDER the job (eager in tests) stores the PDF before anyone asks."""
+    from lms.storage import storage
+
+    _learner, number = completed
+    cert = certificate(lms_app, number)
+    assert cert.pdf_sha256
+    with lms_app.app_context():
+        stored = storage().read(f"certificates/{cert.code}.pdf")
+    assert lms_client.get(f"/me/certificates/{number}.pdf").data == stored
+
+
 @pytest.mark.parametrize("who, status", [("anonymous", 302), ("other", 404), ("admin", 200)])
 def test_only_the_holder_and_admins_download(lms_client, lms_auth, lms_user, completed, who, status):
     _learner, number = completed

@@ -219,3 +219,21 @@ def test_worker_queues_core_and_plugin_periodic_jobs(rq_app, lms_plugin, tmp_pat
         thread.join()
     assert rq_app.test_cli_runner().invoke(args=["lms", "worker", "--burst"]).exit_code == 0
     assert [line["value"] for line in lines(out)] == ["periodic"]
+
+
+@pytest.mark.lms_plugins("digital_service")
+@pytest.mark.lms_config(DIGITAL_SERVICE_WEBHOOK_URL="http://127.0.0.1:9/hook")
+def test_a_plugin_sends_its_work_to_the_queue_when_there_is_one(rq_app):
+    """The bundled webhook plugin (public API only): first attempt and retries in the worker."""
+    from lms.cli import worker
+    from lms_digital_service import webhooks
+
+    @rq_app.get("/_hook")
+    def _hook():
+        webhooks.record(webhooks.ISSUED, {"certificate": {"number": "X-1"}})
+        return "ok"
+
+    assert rq_app.test_client().get("/_hook").status_code == 200
+    waiting = jobs.rq_queue(rq_app).jobs
+    assert [job.args[0] for job in waiting] == ["lms_digital_service.webhooks:deliver_one"]
+    assert "deliver_due" in [job.func.__name__ for job in worker.periodic_jobs(rq_app)]

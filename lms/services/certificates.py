@@ -199,6 +199,13 @@ def pdf(certificate: Certificate) -> bytes:
     return data
 
 
+def render_pdf(certificate_id: int) -> None:
+    """Background job: render and store a certificate's PDF (nothing if it already is)."""
+    certificate = db.session.get(Certificate, certificate_id)
+    if certificate is not None and certificate.status != CertificateStatus.REVOKED:
+        pdf(certificate)
+
+
 def signing_key():
     """The instance's Ed25519 key: CREDENTIAL_KEY (PEM), or one kept in the instance folder."""
     from pathlib import Path

@@ -53,6 +53,14 @@ def nav_items(user):
 
 
 @hookimpl
+def periodic_jobs():
+    """With `flask lms worker`, due deliveries are retried without cron."""
+    from lms.plugin import PeriodicJob
+
+    return [PeriodicJob(webhooks.deliver_due, seconds=60)]
+
+
+@hookimpl
 def certificate_issued(certificate):
     """Queue ``certificate.issued`` (insert + commit); the first attempt runs in a thread."""
     if webhooks.current_settings().enabled:

@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from flask import current_app
 from sqlalchemy import select, update
 
-from lms.plugin import db
+from lms.plugin import db, enqueue, has_job_queue
 
 from lms_digital_service.models import DELIVERED, ERROR_LENGTH, FAILED, PENDING, WebhookDelivery
 from lms_digital_service.settings import WebhookSettings, webhook_settings
@@ -164,7 +164,7 @@ def record(event: str, payload: dict) -> int | None:
         db.session.rollback()  # leave the request's session usable for whatever comes next
         raise
     if settings.background:
-        start_background(current_app._get_current_object(), delivery.id)
+        first_attempt(delivery.id)
     return delivery.id
 
 
@@ -183,8 +183,17 @@ def retry_now(delivery_id: int) -> bool:
     if result.rowcount != 1:
         return False
     if current_settings().background:
-        start_background(current_app._get_current_object(), delivery_id)
+        first_attempt(delivery_id)
     return True
+
+
+def first_attempt(delivery_id: int) -> None:
+    """One attempt soon: a job for `flask lms worker` when the site has a job queue (no web
+    process sends anything), else a short-lived thread of this process."""
+    if has_job_queue():
+        enqueue(deliver_one, delivery_id)
+    else:
+        start_background(current_app._get_current_object(), delivery_id)
 
 
 # ------------------------------------------------------------------------ delivering

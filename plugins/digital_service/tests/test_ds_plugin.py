@@ -66,7 +66,7 @@ def test_the_plugin_is_enabled_with_its_hooks(lms_app, lms_runner):
     assert "digital_service" in lms_app.extensions["lms"].plugin_names()
     listing = lms_runner.invoke(args=["lms", "plugins"]).output
     line = next(row for row in listing.splitlines() if row.startswith("digital_service"))
-    assert "enabled" in line and "1.1" in line
+    assert "enabled" in line and "1.3" in line
     for hook in ("certificate_issued", "certificate_revoked", "config_defaults", "migrations_dirs",
                  "register_blueprints", "register_commands", "register_curricula", "startup"):
         assert hook in line

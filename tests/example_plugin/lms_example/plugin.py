@@ -51,6 +51,21 @@ def register_commands(cli):
         click.echo(f"{current_app.config['EXAMPLE_GREETING']}, {name}")
 
 
+def count_greetings() -> None:
+    """The example's periodic job: remembers how many greetings exist (a stand-in for a sync)."""
+    from lms.plugin import db
+
+    current_app.config["EXAMPLE_GREETING_COUNT"] = db.session.execute(
+        db.text("SELECT COUNT(*) FROM example_greetings")).scalar()
+
+
+@hookimpl
+def periodic_jobs():
+    from lms.plugin import PeriodicJob
+
+    return [PeriodicJob(count_greetings, seconds=300)]
+
+
 @hookimpl
 def register_curricula():
     return [Path(__file__).parent / "curricula" / "contoh-kurikulum"]
