@@ -33,8 +33,10 @@ import argparse
 import http.cookiejar
 import json
 import os
+import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -141,8 +143,11 @@ class PeerError(RuntimeError):
 # --------------------------------------------------------------------------- helpers
 
 
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
 def _one_line(text: str, limit: int = 600) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_ANSI.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
@@ -166,6 +171,7 @@ def _run(args: list[str], what: str, timeout: float = 900, threads: int | None =
     try:
         proc = subprocess.run(
             args,
+            check=False,
             env=_env(threads),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -196,7 +202,7 @@ def _installed_version() -> str | None:
     try:
         out = subprocess.run(
             [str(VENV_PYTHON), "-c", "import importlib.metadata as m; print(m.version('kolibri'))"],
-            env=_env(), capture_output=True, text=True, timeout=60,
+            check=False, env=_env(), capture_output=True, text=True, timeout=60,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -274,18 +280,17 @@ def _http_get(url: str, timeout: float = 5.0) -> tuple[int, bytes]:
         return exc.code, exc.read()
 
 
-def _log_tail(n: int = 6) -> str:
-    lines: list[str] = []
-    for path in (START_LOG, DAEMON_LOG, LOG_FILE):
+def _log_tail(paths: tuple[Path, ...] = (LOG_FILE, DAEMON_LOG), n: int = 6) -> str:
+    """Last lines of the first of `paths` that has any, as one line."""
+    for path in paths:
         try:
-            content = [ln for ln in path.read_text(errors="replace").splitlines() if ln.strip()]
+            content = [ln for ln in path.read_text(errors="replace").splitlines()
+                       if ln.strip() and "being overridden by environment variable" not in ln]
         except OSError:
             continue
         if content:
-            lines = [f"[{path.name}]"] + content[-n:]
-            if path != START_LOG or len(content) > 2:
-                break
-    return _one_line(" | ".join(lines), 900) if lines else "(no log written)"
+            return _one_line(" | ".join([f"[{path.name}]"] + content[-n:]), 900)
+    return "(no log written)"
 
 
 # --------------------------------------------------------------------------- API
@@ -337,6 +342,25 @@ def status() -> dict:
             "url": url, "state": state}
 
 
+def _wait_until_serving(base: str, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    seen_pid = False
+    while time.monotonic() < deadline:
+        pid, _p, _z, state = _read_pid_file()
+        if pid:
+            seen_pid = True
+        if state == STATUS_FAILED_TO_START or (seen_pid and pid and not _pid_alive(pid)):
+            raise PeerError(f"Kolibri failed to start on {base}: {_log_tail()}")
+        try:
+            code, _body = _http_get(base + "/api/public/info/", timeout=5)
+            if code == 200 and state == STATUS_RUNNING:
+                return
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.5)
+    raise PeerError(f"Kolibri did not answer on {base} within {timeout:.0f}s: {_log_tail()}")
+
+
 def start(port: int = DEFAULT_PORT, threads: int | None = None, timeout: float = 180.0,
           warmup: int = 3) -> str:
     """Start Kolibri's production server (CherryPy) in the background; return the base URL.
@@ -353,6 +377,12 @@ def start(port: int = DEFAULT_PORT, threads: int | None = None, timeout: float =
         if st["port"] == port:
             return base
         raise PeerError(f"Kolibri already runs on port {st['port']} (pid {st['pid']}); run `peer.py stop` first")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as cheroot does
+        try:
+            probe.bind((HOST, port))
+        except OSError as exc:
+            raise PeerError(f"port {port} on {HOST} is not free ({exc.strerror}); pick another --port") from None
     _write_options_ini()
     START_LOG.parent.mkdir(parents=True, exist_ok=True)
     with open(START_LOG, "w") as log:
@@ -360,29 +390,19 @@ def start(port: int = DEFAULT_PORT, threads: int | None = None, timeout: float =
         # server then logs to home/logs/kolibri.txt and daemon.txt.
         proc = subprocess.run(
             [str(KOLIBRI_BIN), "start", "--port", str(port), "--background"],
-            env=_env(threads), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            timeout=300, start_new_session=True,
+            check=False, env=_env(threads), stdin=subprocess.DEVNULL, stdout=log,
+            stderr=subprocess.STDOUT, timeout=300, start_new_session=True,
         )
-    if proc.returncode != 0:
-        raise PeerError(f"`kolibri start --port {port}` exited {proc.returncode}: {_log_tail()}")
-
-    deadline = time.monotonic() + timeout
-    seen_pid = False
-    while time.monotonic() < deadline:
-        pid, _p, _z, state = _read_pid_file()
-        if pid:
-            seen_pid = True
-        if state == STATUS_FAILED_TO_START or (seen_pid and pid and not _pid_alive(pid)):
-            raise PeerError(f"Kolibri failed to start on {base}: {_log_tail()}")
-        try:
-            code, _body = _http_get(base + "/api/public/info/", timeout=5)
-            if code == 200 and state == STATUS_RUNNING:
-                break
-        except (OSError, urllib.error.URLError):
+    try:
+        if proc.returncode != 0:
+            raise PeerError(f"`kolibri start --port {port}` exited {proc.returncode}: {_log_tail((START_LOG,))}")
+        _wait_until_serving(base, timeout)
+    except PeerError:
+        try:  # do not leave a half-started server behind
+            stop()
+        except PeerError:
             pass
-        time.sleep(0.5)
-    else:
-        raise PeerError(f"Kolibri did not answer on {base} within {timeout:.0f}s: {_log_tail()}")
+        raise
 
     for _ in range(max(0, warmup)):
         try:
