@@ -31,8 +31,10 @@ def lesson(slug: str, key: str):
     if index is None:
         abort(404)
     current = lessons[index]
-    progress.visit(mine, version, current)
-    done = progress.done_keys(mine)
+    before = progress.done_keys(mine)
+    progress.visit(mine, version, current, before)
+    opened_completes = lesson_type_for(current.type).completion == Completion.VIEW
+    done = progress.done_keys(mine) if opened_completes and current.key not in before else before
     last_in_section = index + 1 == len(lessons) or lessons[index + 1].section_id != current.section_id
     section_quizzes = quizzes.by_section(version).get(current.section_id, []) if last_in_section else []
     return render_template(

@@ -24,15 +24,18 @@ def done_keys(enrollment: Enrollment) -> frozenset[str]:
         select(LessonProgress.lesson_key).where(LessonProgress.enrollment_id == enrollment.id)))
 
 
-def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> None:
+def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson,
+          done: frozenset[str] | None = None) -> None:
     """Remember where the learner is; lessons of a "view" type complete on opening.
 
     Plugins hear of the visit (``lesson_viewed``) once it is committed, before any
-    ``lesson_completed`` it causes.
+    ``lesson_completed`` it causes. `done` (the keys already completed, when the caller has
+    them) spares a lesson read again the completion check: it changed nothing.
     """
     enrollment.last_lesson_key = lesson.key
     events.enqueue("lesson_viewed", enrollment=enrollment, lesson=lesson)
-    if lesson_type_for(lesson.type).completion == Completion.VIEW:
+    already = done is not None and lesson.key in done
+    if lesson_type_for(lesson.type).completion == Completion.VIEW and not already:
         complete_lesson(enrollment, version, lesson)
     else:
         events.commit()
