@@ -44,8 +44,9 @@ def after_fork(app: Flask) -> None:
     """Forget connections inherited from the parent process (called in each new worker)."""
     from lms.database import db
 
-    with app.app_context():
-        db.engine.dispose(close=False)
+    if "sqlalchemy" in app.extensions:  # any WSGI app may be served with this gunicorn config
+        with app.app_context():
+            db.engine.dispose(close=False)
     client = app.extensions.pop(_KEY, None)
     if client is not None:
         client.connection_pool.reset()
