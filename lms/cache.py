@@ -10,8 +10,15 @@ nothing has to be deleted. Old entries simply expire (``CACHE_TTL``).
 Values are JSON (never pickled: a cache is not trusted with code) and live in Redis with
 ``LMS_REDIS_URL`` (shared by every process), else in a small per-process LRU (correct for
 any number of processes, since the generation is read from the database; each just warms its
-own copy). ``CACHE_BACKEND=null`` turns caching off. The generations are read once per
-request.
+own copy). ``CACHE_BACKEND=null`` turns caching off. With Redis each process also keeps
+a small local copy of what it read (an entry never changes under its key, so the copy is
+always right), which spares a round trip for hot entries.
+
+The generations are read once per request. With Redis they are read from Redis: after the
+commit that bumps one, the new value is written there too ("set if greater", so a slow
+reader cannot put an older value back), and the Redis copy expires after ``GENERATION_TTL``
+seconds, so a missed update (Redis briefly down, or a command run without ``LMS_REDIS_URL``)
+heals by itself that soon. Without Redis they are read from the DB.
 """
 from __future__ import annotations
 
@@ -24,8 +31,9 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, g, has_request_context
-from sqlalchemy import select
+from flask import Flask, current_app, g, has_app_context, has_request_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +85,38 @@ class RedisBackend:
         self._client().set(key, value, ex=ttl)
 
 
+class TieredBackend:
+    """Redis, with this process's own LRU in front: keys carry the generation, so an entry
+    read once can be served again from memory until it expires."""
+
+    def __init__(self, app: Flask):
+        self.local, self.shared = LocalBackend(), RedisBackend(app)
+
+    def get(self, key: str) -> str | None:
+        found = self.local.get(key)
+        if found is None:
+            found = self.shared.get(key)
+            if found is not None:
+                self.local.set(key, found, LOCAL_TTL)
+        return found
+
+    def set(self, key: str, value: str, ttl: int) -> None:
+        self.shared.set(key, value, ttl)
+        self.local.set(key, value, min(ttl, LOCAL_TTL))
+
+
+#: Seconds a process keeps its copy of an entry read from Redis.
+LOCAL_TTL = 60
+#: Seconds Redis keeps its copy of a generation before it is read from the DB again.
+GENERATION_TTL = 30
+#: Writes a generation to Redis unless Redis already holds a newer one (KEYS[1], ARGV: value, ttl).
+_SET_IF_GREATER = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '-1')
+if tonumber(ARGV[1]) > current then redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) end
+return 1
+"""
+
+
 def backend(app: Flask | None = None):
     """The app's backend (made once), or None when caching is off."""
     app = app or current_app._get_current_object()
@@ -85,7 +125,7 @@ def backend(app: Flask | None = None):
         if kind == "null":
             made = None
         elif kind == "redis" or (kind == "auto" and (app.config.get("REDIS_URL") or "").strip()):
-            made = RedisBackend(app)
+            made = TieredBackend(app)
         else:
             made = LocalBackend()
         app.extensions[_BACKEND_KEY] = made
@@ -94,30 +134,90 @@ def backend(app: Flask | None = None):
 
 def generation(scope: str) -> int:
     """The scope's generation, read once per request (and per call outside requests)."""
+    seen = g.setdefault("lms_cache_generations", {}) if has_request_context() else {}
+    if scope not in seen:
+        seen[scope] = _shared_generation(scope)
+        if seen[scope] is None:
+            seen[scope] = _db_generation(scope)
+            _publish_generation(scope, seen[scope])
+    return seen[scope]
+
+
+def _db_generation(scope: str) -> int:
     from lms.database import db
     from lms.models.cache import CacheGeneration
 
-    seen = g.setdefault("lms_cache_generations", {}) if has_request_context() else {}
-    if scope not in seen:
-        seen[scope] = db.session.scalar(
-            select(CacheGeneration.value).where(CacheGeneration.scope == scope)) or 0
-    return seen[scope]
+    return db.session.scalar(select(CacheGeneration.value).where(CacheGeneration.scope == scope)) or 0
+
+
+def _redis_for_generations():
+    """The Redis client when the cache lives in Redis, else None (generations stay in the DB)."""
+    if not isinstance(backend(), TieredBackend):
+        return None
+    from lms.connections import redis_client
+
+    return redis_client()
+
+
+def _generation_key(scope: str) -> str:
+    return f"{current_app.config['REDIS_PREFIX']}:cache-generation:{scope}"
+
+
+def _shared_generation(scope: str) -> int | None:
+    """The generation Redis holds, or None (no Redis, nothing there yet, or Redis down)."""
+    client = _redis_for_generations()
+    if client is None:
+        return None
+    try:
+        value = client.get(_generation_key(scope))
+    except Exception:
+        log.warning("cache generations unavailable in Redis; reading the database", exc_info=True)
+        return None
+    return int(value) if value is not None else None
+
+
+def _publish_generation(scope: str, value: int) -> None:
+    """Tell Redis a generation read from or committed to the database (never lowers it)."""
+    client = _redis_for_generations()
+    if client is None:
+        return
+    try:
+        client.eval(_SET_IF_GREATER, 1, _generation_key(scope), value, GENERATION_TTL)
+    except Exception:
+        log.warning("cache generation %s not written to Redis", scope, exc_info=True)
 
 
 def invalidate(scope: str) -> None:
     """Bump the scope's generation in the current transaction: entries made before the
-    commit are never read again, by any process."""
+    commit are never read again, by any process (Redis learns the new value on commit)."""
     from sqlalchemy import update
 
     from lms.database import db
     from lms.models.cache import CacheGeneration
 
-    bumped = db.session.execute(update(CacheGeneration).where(CacheGeneration.scope == scope)
-                                .values(value=CacheGeneration.value + 1))
-    if not bumped.rowcount:
-        db.session.execute(_insert_generation(db, scope))
+    value = db.session.scalar(update(CacheGeneration).where(CacheGeneration.scope == scope)
+                              .values(value=CacheGeneration.value + 1).returning(CacheGeneration.value))
+    if value is None:
+        value = db.session.scalar(_insert_generation(db, scope).returning(CacheGeneration.value))
+    db.session.info.setdefault(_BUMPED, {})[scope] = value
     if has_request_context():
         g.pop("lms_cache_generations", None)
+
+
+_BUMPED = "lms_cache_bumped"
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    bumped = session.info.pop(_BUMPED, None)
+    if bumped and has_app_context():
+        for scope, value in bumped.items():
+            _publish_generation(scope, value)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session: Session, _previous) -> None:
+    session.info.pop(_BUMPED, None)
 
 
 def _insert_generation(db, scope: str):

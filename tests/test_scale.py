@@ -120,6 +120,9 @@ def two_servers(lms_app, lms_database_url, tmp_path, request):
     if request.node.get_closest_marker("redis"):
         env.update({"LMS_REDIS_URL": request.getfixturevalue("redis_url"),
                     "LMS_REDIS_PREFIX": request.getfixturevalue("redis_prefix")})
+        # this process publishes too: like every process of a site, it shares the Redis
+        lms_app.config.update(REDIS_URL=env["LMS_REDIS_URL"], REDIS_PREFIX=env["LMS_REDIS_PREFIX"])
+        lms_app.extensions.pop("lms.cache", None)
     servers = [Server(env, tmp_path / f"server-{n}.log") for n in (1, 2)]
     try:
         for server in servers:

@@ -8,7 +8,7 @@ from flask_login import current_user, login_required
 from lms.forms.courses import EnrolForm
 from lms.lessons import Completion
 from lms.registry import lesson_type_for
-from lms.services import assets, authoring, courses, enrollment, progress, quizzes
+from lms.services import assets, authoring, courses, enrollment, progress
 from lms.services.courses import CourseNotFound
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -17,35 +17,28 @@ bp = Blueprint("learn", __name__, url_prefix="/learn")
 @bp.get("/<slug>")
 @login_required
 def resume(slug: str):
-    version, mine = _enrolled_or_redirect(slug)
-    lesson = progress.resume_lesson(mine, version, progress.done_keys(mine))
-    return redirect(url_for("learn.lesson", slug=slug, key=lesson.key))
+    outline, mine, done = _learner_outline(slug)
+    return redirect(url_for("learn.lesson", slug=slug, key=outline.resume_key(mine.last_lesson_key, done)))
 
 
 @bp.get("/<slug>/<key>")
 @login_required
 def lesson(slug: str, key: str):
-    version, mine = _enrolled_or_redirect(slug)
-    lessons = version.lessons
-    index = next((i for i, item in enumerate(lessons) if item.key == key), None)
-    if index is None:
+    """A lesson page: the outline is shared and cached, only the learner's part is read."""
+    outline, mine, before = _learner_outline(slug)
+    current = outline.lesson(key)
+    if current is None:
         abort(404)
-    current = lessons[index]
-    before = progress.done_keys(mine)
-    progress.visit(mine, version, current, before)
-    opened_completes = lesson_type_for(current.type).completion == Completion.VIEW
-    done = progress.done_keys(mine) if opened_completes and current.key not in before else before
-    last_in_section = index + 1 == len(lessons) or lessons[index + 1].section_id != current.section_id
-    section_quizzes = quizzes.by_section(version).get(current.section_id, []) if last_in_section else []
+    lesson_type = lesson_type_for(current.type)
+    done = progress.open_lesson(mine, outline, current, before)
+    previous, after = outline.neighbours(current)
+    required = outline.required_keys
     return render_template(
-        "learn/lesson.html", version=version, lesson=current, enrollment=mine, done=done,
-        body=lesson_type_for(current.type).render(current),
-        completion=lesson_type_for(current.type).completion,
-        previous=lessons[index - 1] if index > 0 else None,
-        next=lessons[index + 1] if index + 1 < len(lessons) else None,
-        required_total=sum(1 for item in lessons if item.required),
-        required_done=sum(1 for item in lessons if item.required and item.key in done),
-        section_quizzes=section_quizzes, form=EnrolForm())
+        "learn/lesson.html", version=outline, lesson=current, enrollment=mine, done=done,
+        body=lesson_type.render(current), completion=lesson_type.completion,
+        previous=previous, next=after, required_total=len(required),
+        required_done=len(required & done), section_quizzes=outline.quizzes_after(current),
+        form=EnrolForm())
 
 
 @bp.get("/<slug>/assets/<path:path>")
@@ -88,6 +81,22 @@ def complete(slug: str, key: str):
     if index + 1 < len(lessons):
         return redirect(url_for("learn.lesson", slug=slug, key=lessons[index + 1].key))
     return redirect(url_for("catalog.course", slug=slug))
+
+
+def _learner_outline(slug: str):
+    """The published outline, the learner's active enrolment and the lessons they completed
+    (one query once the outline is cached); otherwise the enrol redirect, as below."""
+    try:
+        outline = courses.published_outline(slug)
+    except CourseNotFound:
+        abort(404)
+    mine, done = progress.enrollment_and_done(current_user.id, outline.course_id)
+    if not enrollment.is_active(mine):
+        if request.method != "GET":
+            abort(403)
+        flash(_("Enrol in the course to open its lessons."), "info")
+        abort(redirect(url_for("catalog.course", slug=slug)))
+    return outline, mine, done
 
 
 def _enrolled_or_redirect(slug: str):

@@ -140,11 +140,28 @@ def set_prerequisites(course: Course, required: list[Course]) -> None:
 # ------------------------------------------------------------------------ reading
 
 
-def published_version(slug: str, *, with_lessons: bool = True) -> CourseVersion:
-    """The published version of a course with its course, sections and lessons (3 queries)."""
-    version_id = cache.remember(CATALOG, "published", slug, lambda: db.session.scalar(
+def published_version_id(slug: str) -> int | None:
+    """Id of the course's published version, from the catalog cache (a publish renews it)."""
+    return cache.remember(CATALOG, "published", slug, lambda: db.session.scalar(
         select(CourseVersion.id).join(Course)
         .where(Course.slug == slug, CourseVersion.status == VersionStatus.PUBLISHED)))
+
+
+def published_outline(slug: str):
+    """The published version's outline (plain data, see services/outline.py); no query
+    once this process has seen the version."""
+    from lms.services import outline
+
+    version_id = published_version_id(slug)
+    found = outline.of_version(version_id) if version_id is not None else None
+    if found is None:
+        raise CourseNotFound(slug)
+    return found
+
+
+def published_version(slug: str, *, with_lessons: bool = True) -> CourseVersion:
+    """The published version of a course with its course, sections and lessons (3 queries)."""
+    version_id = published_version_id(slug)
     if version_id is None:
         raise CourseNotFound(slug)
     query = select(CourseVersion).where(CourseVersion.id == version_id)

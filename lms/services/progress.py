@@ -24,6 +24,35 @@ def done_keys(enrollment: Enrollment) -> frozenset[str]:
         select(LessonProgress.lesson_key).where(LessonProgress.enrollment_id == enrollment.id)))
 
 
+def enrollment_and_done(user_id: int, course_id: int) -> tuple[Enrollment | None, frozenset[str]]:
+    """The learner's enrolment in a course and the keys of the lessons they completed, in one
+    query (lesson pages need both on every request)."""
+    keys = (select(func.aggregate_strings(LessonProgress.lesson_key, " "))
+            .where(LessonProgress.enrollment_id == Enrollment.id)
+            .correlate(Enrollment).scalar_subquery())
+    row = db.session.execute(select(Enrollment, keys).where(
+        Enrollment.user_id == user_id, Enrollment.course_id == course_id)).first()
+    if row is None:
+        return None, frozenset()
+    return row[0], frozenset((row[1] or "").split())
+
+
+def open_lesson(enrollment: Enrollment, outline, lesson, done: frozenset[str]) -> frozenset[str]:
+    """:func:`visit` for the lesson page, from the version's outline: the keys done after it.
+
+    Only a lesson that completes on opening, opened for the first time, needs the version
+    and lesson rows (the completion rules read them); every other opening writes at most
+    the resume point.
+    """
+    enrollment.last_lesson_key = lesson.key
+    events.enqueue("lesson_viewed", enrollment=enrollment, lesson=lesson)
+    if lesson.key in done or lesson_type_for(lesson.type).completion != Completion.VIEW:
+        events.commit()
+        return done
+    complete_lesson(enrollment, db.session.get(CourseVersion, outline.version_id), lesson.row())
+    return done | {lesson.key}
+
+
 def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson,
           done: frozenset[str] | None = None) -> None:
     """Remember where the learner is; lessons of a "view" type complete on opening.
