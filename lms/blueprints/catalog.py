@@ -17,27 +17,29 @@ def index():
     form = CatalogFilterForm(request.args)
     form.fill_choices(courses.category_choices())
     filters = CatalogFilters(**form.data) if form.validate() else CatalogFilters()
-    page = courses.catalog(filters, page=request.args.get("page", 1, type=int))
+    page = courses.catalog_cards(filters, page=request.args.get("page", 1, type=int))
     return render_template("catalog/index.html", form=form, page=page,
-                           enrolled=enrollment.statuses_for(current_user, page.items),
-                           covers=assets.stored_covers(page.items))
+                           enrolled=enrollment.statuses_for(current_user, page.items))
 
 
 @bp.get("/<slug>")
 def course(slug: str):
-    version = _published_or_404(slug)
-    mine = enrollment.get_enrollment(current_user, version.course)
-    keys = progress.done_keys(mine) if mine else frozenset()
+    """A course page: the version's own row (its course and category can change), the
+    cached outline, and the visitor's enrolment, progress and best scores."""
+    version = _published_or_404(slug, with_lessons=False)
+    outline = courses.published_outline(slug)
+    mine, keys = (progress.enrollment_and_done(current_user.id, version.course_id)
+                  if current_user.is_authenticated else (None, frozenset()))
     denial = None
     if current_user.is_authenticated and not enrollment.is_active(mine):
         denial = enrollment.denial_for(current_user, version.course)
-    section_quizzes = quizzes.by_section(version)
-    scores = quizzes.best_scores(current_user.id, version.course_id,
-                                 [q for qs in section_quizzes.values() for q in qs]) if mine else {}
+    scores = quizzes.best_scores(current_user.id, version.course_id, outline.quizzes) if mine else {}
+    required = outline.required_keys
     return render_template("catalog/course.html", version=version, course=version.course,
-                           enrollment=mine, active=enrollment.is_active(mine), done=keys,
-                           denial=denial, form=EnrolForm(), section_quizzes=section_quizzes,
-                           scores=scores, has_cover=bool(assets.stored_covers([version])))
+                           outline=outline, enrollment=mine, active=enrollment.is_active(mine),
+                           done=keys, required_total=len(required), required_done=len(required & keys),
+                           denial=denial, form=EnrolForm(), scores=scores,
+                           has_cover=bool(assets.stored_covers([version])))
 
 
 @bp.get("/<slug>/cover")

@@ -204,18 +204,53 @@ def catalog(filters: CatalogFilters, page: int = 1, per_page: int = 12, *, clamp
     A page past the end shows the last page to people; the API (clamp=False) answers it empty,
     so a client reading "until no items" stops.
     """
-    def find() -> list:
-        query = _catalog_query(filters)
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        shown = min(max(page, 1), max(1, -(-total // per_page))) if clamp else page
-        ids = db.session.scalars(
-            query.with_only_columns(CourseVersion.id)
-            .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())
-            .limit(per_page).offset((max(shown, 1) - 1) * per_page)).all()
-        return [total, shown, list(ids)]
-
-    total, page, ids = cache.remember(CATALOG, "catalog", [asdict(filters), page, per_page, clamp], find)
+    total, page, ids = cache.remember(CATALOG, "catalog", [asdict(filters), page, per_page, clamp],
+                                      lambda: _find(filters, page, per_page, clamp))
     return Page(versions_by_id(ids), total, page, per_page)
+
+
+def _find(filters: CatalogFilters, page: int, per_page: int, clamp: bool) -> list:
+    """[total, page shown, ids of that page] (two queries)."""
+    query = _catalog_query(filters)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    shown = min(max(page, 1), max(1, -(-total // per_page))) if clamp else page
+    ids = db.session.scalars(
+        query.with_only_columns(CourseVersion.id)
+        .order_by(CourseVersion.published_at.desc(), CourseVersion.id.desc())
+        .limit(per_page).offset((max(shown, 1) - 1) * per_page)).all()
+    return [total, shown, list(ids)]
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A course as the catalog page shows it: a published version's own (immutable) data."""
+
+    version_id: int
+    course_id: int
+    slug: str
+    title: str
+    summary: str
+    jp: int
+    competency: str
+    category: str
+    has_cover: bool
+
+
+def catalog_cards(filters: CatalogFilters, page: int = 1, per_page: int = 12) -> Page:
+    """The catalog page as cards, whole from the cache: no query until the next publish."""
+    from lms.services import assets
+
+    def find() -> list:
+        total, shown, ids = _find(filters, page, per_page, True)
+        versions = versions_by_id(ids)
+        covers = assets.stored_covers(versions)
+        return [total, shown, [[v.id, v.course_id, v.course.slug, v.title, v.summary, v.jp,
+                                getattr(v.competency, "value", v.competency),
+                                v.category.name if v.category else "", v.id in covers]
+                               for v in versions]]
+
+    total, page, cards = cache.remember(CATALOG, "cards", [asdict(filters), page, per_page], find)
+    return Page([Card(*card) for card in cards], total, page, per_page)
 
 
 def versions_by_id(ids: list[int]) -> list[CourseVersion]:

@@ -120,8 +120,9 @@ def missing_prerequisites(user: User, course: Course) -> list[tuple[str, str]]:
     return [(slug, title or slug) for slug, title in rows]
 
 
-def statuses_for(user: User, versions: list[CourseVersion]) -> dict[int, str]:
-    """{course id: enrolment status} for the courses on a catalog page, in one query."""
+def statuses_for(user: User, versions: list) -> dict[int, str]:
+    """{course id: enrolment status} for the courses on a catalog page (versions or cards:
+    anything with a ``course_id``), in one query."""
     if not user.is_authenticated or not versions:
         return {}
     rows = db.session.execute(select(Enrollment.course_id, Enrollment.status).where(

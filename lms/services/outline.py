@@ -66,6 +66,8 @@ class OutlineQuiz:
     title: str
     required: bool
     section_id: int
+    pass_mark: float
+    grading_method: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,12 +106,15 @@ class Outline:
         after = self.lessons[lesson.index + 1] if lesson.index + 1 < len(self.lessons) else None
         return before, after
 
+    def section_quizzes(self, section_id: int) -> tuple[OutlineQuiz, ...]:
+        return tuple(quiz for quiz in self.quizzes if quiz.section_id == section_id)
+
     def quizzes_after(self, lesson: OutlineLesson) -> tuple[OutlineQuiz, ...]:
         """Quizzes of the lesson's section when it is the section's last lesson (they close it)."""
         after = self.neighbours(lesson)[1]
         if after is not None and after.section_id == lesson.section_id:
             return ()
-        return tuple(quiz for quiz in self.quizzes if quiz.section_id == lesson.section_id)
+        return self.section_quizzes(lesson.section_id)
 
     def resume_key(self, last_key: str | None, done: frozenset[str]) -> str:
         """Where "continue" goes: the last lesson visited if it still exists, else the first
@@ -184,7 +189,8 @@ def build(version: CourseVersion) -> Outline:
             lessons.append(item)
             own.append(item)
         sections.append(OutlineSection(section.id, section.title, tuple(own)))
-    quizzes = tuple(OutlineQuiz(quiz.key, quiz.title, bool(quiz.required), quiz.section_id)
+    quizzes = tuple(OutlineQuiz(quiz.key, quiz.title, bool(quiz.required), quiz.section_id,
+                                quiz.pass_mark, quiz.grading_method)
                     for quiz in db.session.scalars(
                         select(Quiz).join(Section, Section.id == Quiz.section_id)
                         .where(Quiz.version_id == version.id).order_by(Section.position, Quiz.id)))

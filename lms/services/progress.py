@@ -44,7 +44,8 @@ def open_lesson(enrollment: Enrollment, outline, lesson, done: frozenset[str]) -
     and lesson rows (the completion rules read them); every other opening writes at most
     the resume point.
     """
-    enrollment.last_lesson_key = lesson.key
+    if enrollment.last_lesson_key != lesson.key:  # a reload writes nothing
+        enrollment.last_lesson_key = lesson.key
     events.enqueue("lesson_viewed", enrollment=enrollment, lesson=lesson)
     if lesson.key in done or lesson_type_for(lesson.type).completion != Completion.VIEW:
         events.commit()
