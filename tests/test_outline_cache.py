@@ -174,3 +174,39 @@ def test_without_a_reachable_redis_generations_come_from_the_database(lms_app, l
     lms_course("kursus-tanpa-redis", title="Kursus Kedua", lessons=1)
     page = lms_client.get("/courses").get_data(as_text=True)
     assert "Kursus Kedua" in page and "Kursus Pertama" not in page
+
+
+# ------------------------------------------------------------------- quiz submit budget
+
+QUIZ = [{"id": "b1", "type": "truefalse", "text": "Benar?", "answer": True},
+        {"id": "b2", "type": "truefalse", "text": "Salah?", "answer": False}]
+
+
+def _submit(lms_client, lms_queries, answers: dict) -> list[str]:
+    path = lms_client.submit("/learn/kursus-kuis/quiz/kuis/start", form_page="/learn/kursus-kuis/quiz/kuis").location
+    lms_client.get(path)
+    with lms_queries() as queries:
+        response = lms_client.post(path + "/submit", data=answers)
+    assert response.status_code == 302 and response.location.endswith("/review")
+    return [sql for sql in queries.statements if not sql.startswith(("BEGIN", "COMMIT", "ROLLBACK"))]
+
+
+def test_a_failed_submit_is_five_statements_and_a_pass_completes_the_course(
+        lms_app, lms_client, lms_auth, lms_user, lms_course, lms_queries):
+    """The user, the attempt with its quiz (locked), its questions, their answers and grades,
+    and one guarded UPDATE of the attempt; a failed attempt cannot complete the course."""
+    lms_course("kursus-kuis", lessons=1, questions=QUIZ, quiz={"max_attempts": 5})
+    lms_auth.login(lms_user())
+    lms_client.submit("/courses/kursus-kuis/enrol", form_page="/courses/kursus-kuis")
+    lms_client.submit("/learn/kursus-kuis/pelajaran-1/complete", form_page="/learn/kursus-kuis/pelajaran-1")
+    token = lms_client.csrf_token("/")
+    failed = _submit(lms_client, lms_queries, {"csrf_token": token, "q0": "false", "q1": "true"})
+    assert len(failed) == 5, "\n".join(s[:150] for s in failed)
+    assert sum(sql.startswith("UPDATE attempts ") for sql in failed) == 1
+    assert not any("enrollments" in sql for sql in failed)
+    passed = _submit(lms_client, lms_queries, {"csrf_token": token, "q0": "true", "q1": "false"})
+    assert any("enrollments" in sql for sql in passed)  # a pass runs the completion rules
+    with lms_app.app_context():
+        states = db.session.execute(db.text("SELECT status, completed_at IS NOT NULL FROM enrollments")).one()
+        scores = db.session.execute(db.text("SELECT score, passed FROM attempts ORDER BY number")).all()
+    assert states[1] and [tuple(row) for row in scores] == [(0.0, False), (100.0, True)]

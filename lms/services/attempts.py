@@ -19,6 +19,8 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lms import events
 from lms.database import db
@@ -155,9 +157,10 @@ def draw(quiz: Quiz, rng: random.Random) -> list[Question]:
 
 
 def load_for_update(uid: str, user: User) -> Attempt | None:
-    """The learner's own attempt by public id, row-locked until commit (PostgreSQL)."""
+    """The learner's own attempt by public id, row-locked until commit (PostgreSQL), with its
+    quiz (read, not locked: grading needs the pass mark)."""
     return db.session.scalar(select(Attempt).where(Attempt.uid == uid, Attempt.user_id == user.id)
-                             .with_for_update())
+                             .options(joinedload(Attempt.quiz)).with_for_update(of=Attempt))
 
 
 def accepts_answers(attempt: Attempt, moment: dt.datetime | None = None) -> bool:
@@ -217,19 +220,32 @@ def submit(attempt: Attempt, responses: dict[int, object] | None = None) -> Atte
 
 
 def _finish(attempt: Attempt, how: str) -> Attempt:
-    """Guarded transition open -> graded/needs_grading, grading every question."""
+    """Guarded transition open -> graded/needs_grading, grading every question.
+
+    Grading happens in memory first; then one UPDATE of the attempt, guarded by
+    ``state = 'open'``, records the outcome (the questions' answers and grades are flushed
+    with it, one row each), so a submit is a handful of statements in one transaction.
+    """
+    for question in attempt.questions:
+        grade = grade_question(question)
+        question.fraction, question.feedback = grade.fraction, grade.feedback
+    values = {"submitted_at": now(), "finished_by": how}
+    if any(q.fraction is None for q in attempt.questions):
+        values.update(state=AttemptState.NEEDS_GRADING, score=None, passed=None)
+    else:
+        values.update(zip(("points", "score", "passed"), _totals(attempt)), state=AttemptState.GRADED)
     won = db.session.scalar(update(Attempt).where(Attempt.id == attempt.id, Attempt.state == AttemptState.OPEN)
-                            .values(state=AttemptState.NEEDS_GRADING).returning(Attempt.id)
+                            .values(**values).returning(Attempt.id)
                             .execution_options(synchronize_session=False))
     if won is None:  # another request finished it first
         db.session.rollback()
         db.session.refresh(attempt)
         return attempt
-    for question in attempt.questions:
-        grade = grade_question(question)
-        question.fraction, question.feedback = grade.fraction, grade.feedback
-    attempt.submitted_at, attempt.finished_by = now(), how
-    _score(attempt)
+    for name, value in values.items():
+        set_committed_value(attempt, name, value)
+    if attempt.state == AttemptState.GRADED:
+        events.enqueue("quiz_graded", attempt=attempt)
+        _evaluate_course(attempt)
     events.commit()
     return attempt
 
@@ -265,20 +281,39 @@ def _score(attempt: Attempt) -> None:
 
 def _total(attempt: Attempt) -> None:
     """Points, score (0-100) and pass/fail from the questions' fractions."""
-    attempt.points = sum(q.points * (q.fraction or 0) for q in attempt.questions)
-    attempt.score = round(100 * attempt.points / attempt.max_points, 2) if attempt.max_points else 100.0
-    attempt.passed = attempt.score >= attempt.quiz.pass_mark
+    attempt.points, attempt.score, attempt.passed = _totals(attempt)
+
+
+def _totals(attempt: Attempt) -> tuple[float, float, bool]:
+    points = sum(q.points * (q.fraction or 0) for q in attempt.questions)
+    score = round(100 * points / attempt.max_points, 2) if attempt.max_points else 100.0
+    return points, score, score >= attempt.quiz.pass_mark
+
+
+#: The plugin whose completion rules only a passed quiz can newly satisfy.
+CORE_COMPLETION = "lms.builtin.completion"
 
 
 def _evaluate_course(attempt: Attempt) -> None:
-    """A passed quiz may complete the course: run the completion rules."""
+    """A passed quiz may complete the course: run the completion rules.
+
+    With only the core rules (required lessons, required quizzes passed), a failed
+    attempt cannot complete anything, so it costs no reads; a plugin's rule may look at
+    attempts differently, so with one installed every graded attempt is evaluated.
+    """
+    from lms.registry import completion_rules
     from lms.services import progress
 
+    rules = completion_rules()
+    if not attempt.passed and all(rules.owner(key) == CORE_COMPLETION for key in rules.keys()):
+        return
     enrollment = db.session.scalar(select(Enrollment).where(
         Enrollment.user_id == attempt.user_id, Enrollment.course_id == attempt.course_id))
+    if enrollment is None or enrollment.completed_at is not None:
+        return
     version = db.session.scalar(select(CourseVersion).where(
         CourseVersion.course_id == attempt.course_id, CourseVersion.status == VersionStatus.PUBLISHED))
-    if enrollment is not None and version is not None:
+    if version is not None:
         progress.evaluate(enrollment, version)
 
 
