@@ -144,6 +144,19 @@ class Config:
     #: Log one line per request (method, path, status, milliseconds, request id).
     LOG_REQUESTS = False
 
+    #: Security headers (docs/content-isolation.md). Extra Content-Security-Policy sources for
+    #: the app's pages, each "directive source...", e.g. ["frame-src https://video.example.go.id",
+    #: "img-src https://cdn.example.go.id"] (env: a JSON list, or entries separated by commas).
+    CSP_EXTRA_SOURCES: list[str] = []
+    #: Strict-Transport-Security on every response (production turns it on: HTTPS only).
+    SECURITY_HSTS = False
+    SECURITY_HSTS_MAX_AGE = 365 * 24 * 3600
+    #: Separate origin for author and SCORM content, e.g. https://konten.example.go.id (its own
+    #: host name pointing at the same app). Empty: content is served from the app's origin,
+    #: under a sandboxing policy. Content URLs carry a signed token valid this many seconds.
+    CONTENT_ORIGIN = ""
+    CONTENT_TOKEN_SECONDS = 8 * 3600
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
@@ -171,6 +184,7 @@ class ProductionConfig(Config):
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    SECURITY_HSTS = True
     PREFERRED_URL_SCHEME = "https"
 
     @staticmethod

@@ -16,7 +16,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     :param overrides: settings applied last, after the LMS_* environment (tests, embedding).
     """
     from lms import (blueprints, cli, database, errors, extensions, i18n, jobs, observability, plugins,
-                     ratelimit, registry, settings, templating)
+                     ratelimit, registry, security_headers, settings, templating)
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load(app, config, overrides)
@@ -31,6 +31,7 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
     registry.init_app(app, host)
     blueprints.register_all(app, host)
     ratelimit.init_app(app)
+    security_headers.init_app(app)
     cli.init_app(app, host)
     host.startup()
     return app

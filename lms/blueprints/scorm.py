@@ -1,7 +1,10 @@
 """SCORM 1.2 content and its runtime API for learners.
 
 - ``GET  /learn/<slug>/scorm/<n>/<key>/content/<path>``: a file of the lesson's package,
-  with the content policy (lms.services.scorm.CONTENT_POLICY);
+  with the content policy (lms.services.scorm.CONTENT_POLICY), sandboxed; on the content
+  origin when there is one (docs/content-isolation.md);
+- ``GET  /learn/content/s/<token>/<path>``: the same by a signed token, as the player
+  launches it; the SCO's HTML documents carry the runtime (window.API);
 - ``POST /learn/<slug>/scorm/<n>/<key>/session``: open a session, get the CMI values;
 - ``POST /learn/<slug>/scorm/<n>/<key>/commit``: save values (JSON, ``X-CSRFToken``
   header; or a form with ``csrf_token`` and ``payload`` for a page being left).
@@ -14,8 +17,10 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, jsonify, request
+from flask_babel import gettext as _
 from flask_login import current_user
 
+from lms import content_origin
 from lms.services import scorm
 
 bp = Blueprint("scorm", __name__, url_prefix="/learn")
@@ -36,9 +41,22 @@ def _launch(slug: str, number: int, key: str):
 def content(slug: str, number: int, key: str, path: str):
     launch = _launch(slug, number, key)
     try:
-        return scorm.send_content(launch, number, path)
+        return scorm.send_content(launch, number, path, current_user)
     except scorm.NotFound:
         abort(404)
+
+
+@bp.get("/content/s/<token>/<path:path>")
+def token_file(token: str, path: str):
+    """A file of a SCO's folder opened by a signed token (the content origin's route; no
+    cookie needed). HTML documents of the SCO get the runtime with the session's values."""
+    try:
+        scope = content_origin.verify(token, "s")
+        return scorm.send_token_file(scope, path)
+    except content_origin.TokenRefused as exc:
+        return content_origin.refused(str(exc))
+    except scorm.NotFound:
+        return content_origin.refused(_("This content does not exist here."), 404)
 
 
 @bp.post("/<slug>/scorm/<int:number>/<key>/session")

@@ -230,10 +230,17 @@ def send(version: CourseVersion, path: str, *, public: bool = False, policy: str
     Supports If-None-Match (ETag = SHA-256, answered 304) and Range (video seeking).
     `policy` replaces the sandboxing Content-Security-Policy and shows the file inline: for
     content meant to run as a page (SCORM lessons, lms.services.scorm), never for others.
+    With a CONTENT_ORIGIN, a request on the app's host is answered with a redirect there.
     """
+    from lms import content_origin
+
     asset = find(version, path)
     if asset is None:
         raise NotFound()
+    if policy is None and content_origin.origin() and not content_origin.on_content_host():
+        # Author files live on the content origin: the caller's access check is done, the
+        # token lets the browser fetch this one path there (docs/content-isolation.md).
+        return content_origin.asset_redirect(version.id, path, public)
     try:
         data = storage().read(blob_key(asset.sha256))
     except (FileNotFoundError, ValueError):

@@ -13,16 +13,19 @@ through lms.services.progress, so course completion, JP and certificates follow.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import json
 import re
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from flask import Response, url_for
+from flask import Response, redirect, request
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from lms import content_origin
 from lms.database import db
 from lms.errors import LmsError
 from lms.models import Course, CourseVersion, Enrollment, Lesson, LessonProgress, ScormState, User, VersionStatus
@@ -31,12 +34,21 @@ from lms.scorm.manifest import MANIFEST, Sco, read_manifest
 from lms.services import assets, authoring, enrollment as enrolments, progress
 from lms.storage import storage
 
-#: Content may run its own scripts and styles and talk to the LMS's origin only: no other
-#: origin, no form posts, no plugins, shown only in a frame of the LMS.
+#: Content may run its own scripts and styles and talk to its own origin only: no other
+#: origin, no form posts, no plugins, shown only in a frame of the LMS (frame-ancestors is
+#: added per response: the app's origin, which is the player's).
 CONTENT_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
                   "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' data: blob:; "
                   "font-src 'self' data:; connect-src 'self'; frame-src 'self'; worker-src 'self' blob:; "
-                  "object-src 'none'; base-uri 'self'; form-action 'none'; frame-ancestors 'self'")
+                  "object-src 'none'; base-uri 'self'; form-action 'none'")
+#: Without a content origin the files come from the app's origin, so they are sandboxed:
+#: an opaque origin, no cookies, no access to the app's pages (or to the player's DOM).
+SANDBOX = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+#: The runtime the server adds to the SCO's HTML documents (lms/static/js/scorm-runtime.js).
+RUNTIME_SCRIPT = "js/scorm-runtime.js"
+#: Where the runtime's tag goes, first found first: after <head>, else <html>, else the doctype.
+_OPENINGS = [re.compile(rb"<head(?:\s[^>]*)?>", re.I), re.compile(rb"<html(?:\s[^>]*)?>", re.I),
+             re.compile(rb"<!doctype[^>]*>", re.I)]
 #: Titles written before or after Indonesian names, dropped from cmi.core.student_name.
 NAME_PREFIXES = {"dr", "dr.", "drs", "drs.", "dra", "dra.", "ir", "ir.", "prof", "prof.", "h", "h.", "hj",
                  "hj.", "kh", "kh.", "r", "r.", "raden"}
@@ -141,17 +153,99 @@ def sco_of(version: CourseVersion, lesson: Lesson) -> Sco:
     return sco
 
 
-def send_content(launch: Launch, number: int, path: str) -> Response:
-    """A file of the SCO's folder, with the content policy. Learners only get the published
-    version's files; previews any version's."""
+def content_policy(frame_ancestors: str = "'self'") -> str:
+    """The policy of a SCO's files: sandboxed unless they come from the content origin."""
+    policy = f"{CONTENT_POLICY}; frame-ancestors {frame_ancestors}"
+    return policy if content_origin.origin() else f"{policy}; {SANDBOX}"
+
+
+def send_content(launch: Launch, number: int, path: str, user: User) -> Response:
+    """A file of the SCO's folder, with the content policy (opened with the session cookie:
+    previews and old links). Learners only get the published version's files; previews
+    any version's. With a content origin the browser is sent there instead."""
     if not launch.preview and launch.version.number != number:
         raise NotFound(path)
     if not path or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
         raise NotFound(path)
-    response = assets.send(launch.version, f"{launch.lesson.data['path']}/{path}", policy=CONTENT_POLICY)
+    if content_origin.origin():
+        return redirect(content_url(launch, user, "", path), code=302)
+    return _send_file(launch, path, content_policy())
+
+
+def _send_file(launch: Launch, path: str, policy: str) -> Response:
+    response = assets.send(launch.version, f"{launch.lesson.data['path']}/{path}", policy=policy)
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["X-Frame-Options"] = "SAMEORIGIN"
     return response
+
+
+# ------------------------------------------------------------------------- token launches
+
+
+def content_url(launch: Launch, user: User | None, session: str, path: str, entry: str = "") -> str:
+    """The URL of a file of the SCO's folder on the content side, with a token for this
+    lesson's folder only (relative links inside the package keep working). `session` lets
+    the SCO's HTML documents carry the runtime; "" serves the files alone."""
+    token = content_origin.sign({
+        "k": "s", "c": launch.course.slug, "n": launch.version.number, "l": launch.lesson.key,
+        "u": user.id if user is not None else None, "s": session, "e": entry,
+        "o": request.host_url.rstrip("/")})
+    return content_origin.content_url("scorm.token_file", token=token, path=path)
+
+
+def launch_for_token(scope: dict) -> Launch:
+    """The launch a token names, checked again (the learner may have left the course since)."""
+    user = db.session.get(User, scope.get("u")) if scope.get("u") is not None else None
+    if user is None or not user.is_active:
+        raise NotFound("user")
+    launch = launch_for(user, str(scope.get("c")), int(scope.get("n") or 0), str(scope.get("l")))
+    if not launch.preview and launch.version.number != scope.get("n"):
+        raise NotFound("version")
+    return launch
+
+
+def send_token_file(scope: dict, path: str) -> Response:
+    """A file of the SCO's folder opened by a token. The SCO's HTML documents get the runtime
+    (window.API) first thing in their head, with the values of the token's session."""
+    if not path or "\\" in path or any(part in ("", ".", "..") for part in path.split("/")):
+        raise NotFound(path)
+    launch = launch_for_token(scope)
+    origin = str(scope.get("o") or "")
+    policy = content_policy("'self'" + (f" {origin}" if content_origin.origin() and origin else ""))
+    response = _send_file(launch, path, policy)
+    response.headers["Referrer-Policy"] = "same-origin"
+    # The SCO's documents load these from another origin (the opaque one of the sandbox, or
+    # the content origin under the app's page): the token, not the origin, is the check.
+    response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    if response.mimetype == "text/html" and scope.get("s") and response.status_code == 200:
+        _inject_runtime(response, launch, scope)
+    if content_origin.origin():
+        del response.headers["X-Frame-Options"]  # framed by the app's origin: frame-ancestors says so
+    return response
+
+
+def _inject_runtime(response: Response, launch: Launch, scope: dict) -> None:
+    """Put the runtime's <script> (with this session's values) before the SCO's own scripts,
+    so window.API exists when they look for it. The page then changes with the learner's data:
+    never cached."""
+    user = db.session.get(User, scope["u"])
+    sco = sco_of(launch.version, launch.lesson)
+    if sco.scormtype == "asset":  # an asset never talks to the API
+        return
+    state = None if launch.preview else db.session.scalar(select(ScormState).where(
+        ScormState.enrollment_id == launch.enrollment.id, ScormState.lesson_key == launch.lesson.key))
+    data = _session_data(launch, sco, user, state, str(scope.get("e") or ""))
+    config = {"session": scope["s"], "player": scope.get("o") or "", **data}
+    static = content_origin.content_url("static", filename=RUNTIME_SCRIPT)
+    tag = (f'<script src="{html.escape(static)}" data-lms-scorm="'
+           f'{html.escape(json.dumps(config, separators=(",", ":")), quote=True)}"></script>').encode()
+    response.direct_passthrough = False  # send_file's stream, read here to be rewritten
+    body = response.get_data()
+    at = next((m.end() for m in (p.search(body, 0, 8192) for p in _OPENINGS) if m), 0)
+    response.set_data(body[:at] + tag + body[at:])
+    response.headers.pop("ETag", None)
+    response.headers.pop("Accept-Ranges", None)
+    response.cache_control.no_store = True
 
 
 # ------------------------------------------------------------------------- sessions
@@ -222,14 +316,18 @@ def start_session(launch: Launch, user: User) -> dict:
             progress.complete_lesson(launch.enrollment, launch.version, launch.lesson)
         else:
             db.session.commit()
-    return {"session": token, "values": _values(launch, sco, user, state, entry),
+    return {"session": token, **_session_data(launch, sco, user, state, entry),
+            "launch": content_url(launch, user, token, sco.href, entry) + sco.query,
+            "preview": launch.preview}
+
+
+def _session_data(launch: Launch, sco: Sco, user: User, state: ScormState | None, entry: str) -> dict:
+    """What the runtime starts with: the CMI values, objectives, and how many interactions."""
+    return {"values": _values(launch, sco, user, state, entry),
             "objectives": list(state.objectives) if state else [],
             # Write-only for the SCO: the runtime needs only how many there are (and their lists').
             "interactions": [[len(i.get("objectives", [])), len(i.get("correct_responses", []))]
-                             for i in state.interactions] if state else [],
-            "launch": url_for("scorm.content", slug=launch.course.slug, number=launch.version.number,
-                              key=launch.lesson.key, path=sco.href) + sco.query,
-            "preview": launch.preview}
+                             for i in state.interactions] if state else []}
 
 
 def _locked_state(launch: Launch, create: bool = False) -> ScormState | None:
