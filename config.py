@@ -6,6 +6,7 @@ can be (LMS_STRICT_PLUGINS=true, LMS_PLUGINS='["eoffice"]'); comma lists also wo
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -161,6 +162,27 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: Authentication hardening (docs/authentication.md). A session cookie not re-signed for
+    #: this long is refused; "Keep me signed in" lasts REMEMBER_COOKIE_DURATION (seconds in env).
+    PERMANENT_SESSION_LIFETIME = dt.timedelta(hours=12)
+    REMEMBER_COOKIE_DURATION = dt.timedelta(days=14)
+    #: Failed sign-ins before an account is locked; the lock lasts BASE seconds, doubling with
+    #: each further failure up to MAX. Kept on the user row, so every worker and server agrees.
+    LOGIN_LOCKOUT_THRESHOLD = 5
+    LOGIN_LOCKOUT_BASE_SECONDS = 60
+    LOGIN_LOCKOUT_MAX_SECONDS = 3600
+    #: Per client address (flask-limiter; page views count too). Offices behind one NAT share it.
+    LOGIN_RATE_LIMIT = "60 per minute"
+    PASSWORD_RESET_RATE_LIMIT = "10 per minute;40 per hour"
+    #: Seconds a password reset link stays valid (it also dies once used or on any password change).
+    PASSWORD_RESET_MAX_AGE = 3600
+    #: Roles that must use two-factor sign-in (TOTP); "admin,author" or a JSON list in the env.
+    TWO_FACTOR_REQUIRED_ROLES: list[str] = []
+    #: Name shown in authenticator apps.
+    TWO_FACTOR_ISSUER = "ASN LMS"
+    #: Key that encrypts TOTP secrets at rest; empty: derived from SECRET_KEY (so changing
+    #: SECRET_KEY then means everyone re-enrols; set this to rotate SECRET_KEY freely).
+    TWO_FACTOR_ENCRYPTION_KEY: str | None = None
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session; a slow learner is no attacker
 
     @staticmethod
@@ -186,6 +208,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_SECURE = True
     SECURITY_HSTS = True
     PREFERRED_URL_SCHEME = "https"
+    #: Administrators must sign in with a second factor (docs/authentication.md).
+    TWO_FACTOR_REQUIRED_ROLES: list[str] = ["admin"]
 
     @staticmethod
     def prepare(app) -> None:
@@ -218,6 +242,8 @@ class TestingConfig(Config):
     JOBS_BACKEND = "eager"
     #: PDFs are rendered when a test asks for one (rendering every issued one is slow).
     CERT_PRERENDER = False
+    #: Many simulated people sign in from 127.0.0.1 in one test; tests of the limit set their own.
+    LOGIN_RATE_LIMIT = "1000 per minute"
 
 
 CONFIGS = {

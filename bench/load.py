@@ -875,6 +875,7 @@ def server_env(args, url: str, tmp: Path) -> dict:
         "LMS_SESSION_COOKIE_SECURE": "false",
         "LMS_REMEMBER_COOKIE_SECURE": "false",
         "LMS_VERIFY_RATE_LIMIT": VERIFY_RATE_LIMIT,
+        "LMS_LOGIN_RATE_LIMIT": VERIFY_RATE_LIMIT,  # every simulated learner signs in from 127.0.0.1
         "LMS_WORKERS": str(args.workers),
         "LMS_STORAGE_DIR": str(tmp / "storage"),
         "LMS_CREDENTIAL_KEY": _credential_key(),

@@ -27,5 +27,9 @@ def init_app(app: Flask) -> None:
 def limits(app: Flask) -> dict[str, str]:
     """{endpoint: "N per period"}; the public verification endpoints share VERIFY_RATE_LIMIT."""
     verify = app.config["VERIFY_RATE_LIMIT"]
+    login, reset = app.config.get("LOGIN_RATE_LIMIT"), app.config.get("PASSWORD_RESET_RATE_LIMIT")
+    auth = {endpoint: limit for endpoint, limit in (
+        ("auth.login", login), ("auth.two_factor", login), ("auth.forgot_password", reset),
+        ("auth.reset_password", reset)) if limit}  # docs/authentication.md
     return {"certificates.verify": verify, "certificates.verify_credential": verify,
-            "certificates.api_verify": verify, "api.verify": verify, **app.config.get("RATE_LIMITS", {})}
+            "certificates.api_verify": verify, "api.verify": verify, **auth, **app.config.get("RATE_LIMITS", {})}

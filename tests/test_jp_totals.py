@@ -207,7 +207,13 @@ def test_migration_fills_the_rollup_from_the_existing_ledger(lms_app, lms_user):
     with lms_app.app_context():
         empty_database(db)
         flask_migrate.upgrade(revision="core_0010")
-    ani, budi, citra = lms_user(), lms_user(), lms_user()
+        # Plain SQL with the columns users had at core_0010 (the model has gained some since).
+        for n in range(3):
+            db.session.execute(text("INSERT INTO users (email, name, password_hash, role, active, "
+                                    "must_change_password) VALUES (:email, 'Pegawai', 'x', 'learner', "
+                                    ":yes, :no)"), {"email": f"pegawai{n}@example.go.id", "yes": True, "no": False})
+        db.session.commit()
+        ani, budi, citra = db.session.execute(text("SELECT id FROM users ORDER BY id")).all()  # rows with .id
     rows = [(ani.id, 2026, "approved", 12, "teknis"), (ani.id, 2026, "approved", 10, "manajerial"),
             (ani.id, 2026, "pending", 30, "teknis"), (ani.id, 2026, "rejected", 15, "teknis"),
             (ani.id, 2025, "approved", 4, "sosial-kultural"), (budi.id, 2026, "approved", 8, ""),

@@ -66,6 +66,12 @@ def require(auth: str, roles: tuple[Role, ...]) -> None:
     if current_user.must_change_password:
         raise ApiError(403, "password_change_required",
                        "Replace the password an administrator gave you before using the API.")
+    if g.api_via == "session" and not current_user.two_factor_enabled:  # docs/authentication.md
+        from lms.services.two_factor import required_for
+
+        if required_for(current_user):
+            raise ApiError(403, "two_factor_required",
+                           "Your role requires two-factor sign-in: set it up on your profile first.")
     if auth not in g.api_scopes:
         raise ApiError(403, "insufficient_scope", f"This needs a token with the '{auth}' scope.",
                        headers={"WWW-Authenticate": f'Bearer realm="lms", error="insufficient_scope", '

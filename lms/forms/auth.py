@@ -34,3 +34,34 @@ class RegisterForm(Form):
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
     confirm = PasswordField(_l("Repeat password"), validators=[
         DataRequired(), EqualTo("password", message=_l("Passwords do not match."))])
+
+
+class ForgotPasswordForm(Form):
+    login = StringField(_l("Email or NIP"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetPasswordForm(Form):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(_l("Repeat new password"), validators=[
+        DataRequired(), EqualTo("new_password", message=_l("Passwords do not match."))])
+
+
+class TwoFactorCodeForm(Form):
+    """A code from the authenticator app (or, at sign-in, a recovery code)."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("6 digits from your authenticator app, or a recovery code."))
+
+
+class TwoFactorDisableForm(Form):
+    """Turning two-factor off needs a current code or the password, so a borrowed session cannot."""
+
+    code = StringField(_l("Code from the app or a recovery code"), validators=[Length(max=40)])
+    password = PasswordField(_l("Or your password"), validators=[Length(max=200)])
+
+
+class TwoFactorConfirmForm(Form):
+    """Enrolment: the first code from the app proves it holds the right secret."""
+
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)],
+                       description=_l("The 6 digits your authenticator app shows now."))

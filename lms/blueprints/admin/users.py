@@ -157,6 +157,25 @@ def user_active(user_id: int, change: str):
     return redirect(url_for("admin.user_detail", user_id=user.id))
 
 
+@bp.post("/users/<int:user_id>/<any(unlock, 'reset-two-factor'):action>")
+@admin_required
+def user_sign_in_help(user_id: int, action: str):
+    """Lift a sign-in lockout, or turn off two-factor for someone who lost phone and codes
+    (docs/authentication.md); both are audited."""
+    from lms.services import accounts, two_factor
+
+    user = _manageable(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if action == "unlock":
+        accounts.unlock(current_user, user)
+        flash(_("Account unlocked: the person can sign in again."), "success")
+    else:
+        two_factor.disable(user, actor=current_user)
+        flash(_("Two-factor sign-in turned off for this account."), "success")
+    return redirect(url_for("admin.user_detail", user_id=user.id))
+
+
 @bp.post("/users/<int:user_id>/reset-password")
 @admin_required
 def user_reset_password(user_id: int):
