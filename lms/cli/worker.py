@@ -22,11 +22,12 @@ log = logging.getLogger(__name__)
 
 
 def core_periodic_jobs(app) -> list:
-    """The core's own repeated work: the mail and xAPI outboxes (when they are in use)."""
+    """The core's own repeated work: the mail and xAPI outboxes (xAPI when in use) and the
+    package imports whose job was lost."""
     from lms.plugin import PeriodicJob
-    from lms.services import notifications, xapi
+    from lms.services import notifications, package_imports, xapi
 
-    found = [PeriodicJob(notifications.send_due, 60)]
+    found = [PeriodicJob(notifications.send_due, 60), PeriodicJob(package_imports.resume_stale, 60)]
     if (app.config.get("XAPI_ENDPOINT") or "").strip():
         found.append(PeriodicJob(xapi.send_due, 60))
     return found

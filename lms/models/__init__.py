@@ -7,6 +7,7 @@ from lms.models.certificates import (Certificate, CertificateEvent, CertificateS
                                      JpSource, JpStatus)
 from lms.models.courses import (Category, Competency, Course, CourseVersion, Lesson, Section,
                                 VersionStatus, course_authors, course_prerequisites)
+from lms.models.imports import ImportStatus, PackageImport
 from lms.models.jp_totals import JpYearTotal
 from lms.models.learning import Enrollment, EnrollmentSource, EnrollmentStatus, LessonProgress
 from lms.models.notifications import Notification, NotificationStatus
@@ -19,7 +20,7 @@ from lms.models.users import AnonymousUser, Role, User
 from lms.models.xapi import XapiStatement, XapiStatus
 
 __all__ = [
-    "ApiToken", "CacheGeneration", "ScormState", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
+    "ApiToken", "CacheGeneration", "ImportStatus", "PackageImport", "ScormState", "Asset", "Assignment", "AuditEntry", "Notification", "NotificationStatus",
     "Certificate", "CertificateEvent", "CertificateStatus", "JpEntry", "JpSource", "JpStatus", "JpYearTotal",
     "AnonymousUser", "Attempt", "AttemptQuestion", "AttemptState", "GradingMethod", "Question", "Quiz", "Category", "Competency", "Course", "CourseVersion", "Enrollment",
     "EnrollmentSource", "EnrollmentStatus", "Lesson", "LessonProgress", "Role", "Section", "Unit",
