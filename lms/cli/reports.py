@@ -62,7 +62,9 @@ def jp_report(year: int | None, unit_code: str | None, output: str) -> None:
     scope = _scope(unit_code)
     year = year or jp_reports.current_year()
     if output == "csv":
-        csv.writer(sys.stdout, lineterminator="\n").writerows(jp_reports.people_rows(scope, year))
+        from lms.reports.csv_cells import safe_row  # names typed by people stay text (CSV injection)
+
+        csv.writer(sys.stdout, lineterminator="\n").writerows(map(safe_row, jp_reports.people_rows(scope, year)))
         return
     _table(jp_reports.report(scope, year))
 

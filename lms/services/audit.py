@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from lms.database import db
 from lms.models import Role, Unit, User
 from lms.models.audit import AuditEntry
+from lms.reports.csv_cells import safe_row
 from lms.services.courses import Page
 
 PER_PAGE = 50
@@ -42,8 +43,8 @@ def visible_to(reader: User):
 
 def page(reader: User, number: int = 1, action: str = "") -> Page:
     query = _filtered(visible_to(reader), action)
-    number = max(1, number)
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    number = min(max(1, number), max(1, -(-total // PER_PAGE)))  # ?page=10**20: last page, not an overflow
     items = list(db.session.scalars(query.limit(PER_PAGE).offset((number - 1) * PER_PAGE)))
     return Page(items=items, total=total, page=number, per_page=PER_PAGE)
 
@@ -59,7 +60,7 @@ def export_csv(reader: User, action: str = "") -> str:
     writer = csv.writer(out)
     writer.writerow(["time_utc", "actor", "action", "target_type", "target_id", "details"])
     for entry in db.session.scalars(_filtered(visible_to(reader), action).execution_options(yield_per=1000)):
-        writer.writerow([entry.created_at.isoformat(), entry.actor.email if entry.actor else "",
-                         entry.action, entry.target_type, entry.target_id,
-                         " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))])
+        writer.writerow(safe_row([entry.created_at.isoformat(), entry.actor.email if entry.actor else "",
+                                  entry.action, entry.target_type, entry.target_id,
+                                  " ".join(f"{k}={v}" for k, v in sorted(entry.details.items()))]))
     return out.getvalue()

@@ -31,6 +31,7 @@ from lms.errors import LmsError
 from lms.i18n import N_, Message
 from lms.models import Role, Unit, User
 from lms.models.audit import AuditEntry
+from lms.reports.csv_cells import safe_row
 from lms.services import accounts, audit, orgs
 from lms.services.user_admin import email_problem, is_admin, normalise_golongan
 from lms.storage import storage
@@ -144,6 +145,10 @@ def read(data: bytes) -> Plan:
         return plan
     if not text.strip():
         plan.problems.append(Problem(0, "", N_("The file is empty.")))
+        return plan
+    if "\x00" in text:  # no cell means anything by one, and PostgreSQL cannot even compare it
+        plan.problems.append(Problem(text.count("\n", 0, text.index("\x00")) + 1, "", N_(
+            "The file contains a NUL character: is it a spreadsheet saved as CSV text?")))
         return plan
     plan.delimiter = _delimiter(text.split("\n", 1)[0])
     try:
@@ -431,12 +436,13 @@ def credentials_csv(created: list[Created], delimiter: str = ",") -> str:
     """The new accounts with their temporary passwords, to hand each person theirs.
 
     Same separator as the imported file (so the same spreadsheet opens it) and a byte-order
-    mark so spreadsheets read names with diacritics as UTF-8.
+    mark so spreadsheets read names with diacritics as UTF-8. Names that look like formulas
+    are written as text (CSV injection).
     """
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=delimiter)
     writer.writerow(["nip", "nama", "email", "kode_unit", "kata_sandi_sementara"])
     for c in created:
-        writer.writerow([c.nip, c.name, c.email, c.unit_code, c.password])
+        writer.writerow(safe_row([c.nip, c.name, c.email, c.unit_code, c.password]))
     return out.getvalue()
