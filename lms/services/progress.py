@@ -38,7 +38,9 @@ def enrollment_and_done(user_id: int, course_id: int) -> tuple[Enrollment | None
 
 
 def open_lesson(enrollment: Enrollment, outline, lesson, done: frozenset[str]) -> frozenset[str]:
-    """:func:`visit` for the lesson page, from the version's outline: the keys done after it.
+    """Open a lesson for the learner: remember where they are (the resume point), tell plugins
+    (``lesson_viewed``, once committed), and complete a lesson of a "view" type; returns the
+    keys done after it. Works from the version's outline.
 
     Only a lesson that completes on opening, opened for the first time, needs the version
     and lesson rows (the completion rules read them); every other opening writes at most
@@ -52,23 +54,6 @@ def open_lesson(enrollment: Enrollment, outline, lesson, done: frozenset[str]) -
         return done
     complete_lesson(enrollment, db.session.get(CourseVersion, outline.version_id), lesson.row())
     return done | {lesson.key}
-
-
-def visit(enrollment: Enrollment, version: CourseVersion, lesson: Lesson,
-          done: frozenset[str] | None = None) -> None:
-    """Remember where the learner is; lessons of a "view" type complete on opening.
-
-    Plugins hear of the visit (``lesson_viewed``) once it is committed, before any
-    ``lesson_completed`` it causes. `done` (the keys already completed, when the caller has
-    them) spares a lesson read again the completion check: it changed nothing.
-    """
-    enrollment.last_lesson_key = lesson.key
-    events.enqueue("lesson_viewed", enrollment=enrollment, lesson=lesson)
-    already = done is not None and lesson.key in done
-    if lesson_type_for(lesson.type).completion == Completion.VIEW and not already:
-        complete_lesson(enrollment, version, lesson)
-    else:
-        events.commit()
 
 
 def complete_lesson(enrollment: Enrollment, version: CourseVersion, lesson: Lesson) -> bool:
@@ -156,13 +141,3 @@ def progress_by_enrollment(enrollments: list[Enrollment]) -> dict[int, tuple[int
         .where(LessonProgress.enrollment_id.in_([e.id for e in enrollments]))
         .group_by(LessonProgress.enrollment_id)).all())
     return {e.id: (done.get(e.id, 0), totals.get(e.course_id, 0)) for e in enrollments}
-
-
-def resume_lesson(enrollment: Enrollment | None, version: CourseVersion, keys: frozenset[str]) -> Lesson:
-    """Where "continue" goes: the last lesson visited if it still exists, else the first not done."""
-    lessons = version.lessons
-    if enrollment is not None and enrollment.last_lesson_key:
-        for lesson in lessons:
-            if lesson.key == enrollment.last_lesson_key:
-                return lesson
-    return next((lesson for lesson in lessons if lesson.key not in keys), lessons[0])
