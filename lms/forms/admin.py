@@ -66,6 +66,9 @@ class UserForm(Form):
     unit_id = SelectField(_l("Work unit"), coerce=_int_or_none, validators=[Optional()])
     jabatan = StringField(_l("Position (jabatan)"), validators=[Optional(), Length(max=200)])
     golongan = SelectField(_l("Golongan / pangkat"), validators=[Optional()])
+    supervisor = StringField(_l("Direct supervisor (atasan)"), validators=[Optional(), Length(max=254)],
+                                 description=_l("NIP or email of the person's direct supervisor; "
+                                                "leave empty for none."))
     role = SelectField(_l("Role"))
     password = PasswordField(_l("Initial password"), validators=[Optional(), Length(max=200)],
                              description=_l("Leave empty to generate one; it is shown once. "

@@ -57,8 +57,13 @@ class User(UserMixin, db.Model):
     totp_enabled_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: Last 30-second step a code was accepted for: the same code is never accepted twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
+    #: The person's direct supervisor (atasan langsung): approves experiential learning and
+    #: answers the follow-up survey about the person's work after a training.
+    supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                      index=True)
 
     unit: Mapped[Unit | None] = relationship()
+    supervisor: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses to log in inactive users

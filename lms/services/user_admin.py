@@ -271,6 +271,66 @@ def _unit_choice(actor: User, unit_id: int | None, role: Role) -> Unit | None:
     return unit
 
 
+#: Passed as ``supervisor`` to leave the supervisor as it is (the API's partial updates).
+KEEP = object()
+
+
+def find_supervisor(actor: User, user: User | None, ref: str) -> User | None:
+    """The account named by NIP or email as ``user``'s direct supervisor (atasan).
+
+    Refused: nobody with that NIP/email, an inactive account, the person themself, a loop
+    (A supervises B supervises A) and, for a unit admin, anyone outside their subtree and the
+    units above it (so the form cannot probe accounts of other agencies).
+    """
+    ref = (ref or "").strip()
+    if not ref:
+        return None
+    nip = normalise_nip(ref)
+    found = db.session.scalar(select(User).where(
+        User.nip == nip if nip and nip.isdigit() else User.email == ref.lower()))
+    if found is None or not found.active or not _may_name(actor, found):
+        raise ValidationFailed({"supervisor": N_("No active account with this NIP or email.")})
+    if user is not None:
+        if found.id == user.id:
+            raise ValidationFailed({"supervisor": N_("A person cannot be their own supervisor.")})
+        if user.id in _supervisor_chain(found):
+            raise ValidationFailed({"supervisor": N_("This person already supervises that account "
+                                                     "(directly or further up).")})
+    return found
+
+
+def _may_name(actor: User, candidate: User) -> bool:
+    if is_admin(actor):
+        return True
+    if candidate.unit is None or actor.unit is None:
+        return False
+    return (orgs.is_within(candidate.unit, actor.unit)
+            or actor.unit.path.startswith(candidate.unit.path))
+
+
+def _supervisor_chain(user: User, limit: int = 50) -> set[int]:
+    """Ids of the person and everyone above them (bounded: a broken chain cannot hang)."""
+    seen: set[int] = set()
+    current: User | None = user
+    while current is not None and current.id not in seen and len(seen) < limit:
+        seen.add(current.id)
+        current = current.supervisor
+    return seen
+
+
+def subordinates_of(supervisor: User) -> list[User]:
+    """The active accounts whose direct supervisor is ``supervisor``, by name (one query)."""
+    return list(db.session.scalars(select(User).where(User.supervisor_id == supervisor.id,
+                                                      User.active.is_(True))
+                                   .order_by(User.name, User.id)))
+
+
+def supervisor_ref(user: User) -> str:
+    """How a supervisor is written in forms and exports: NIP, else email."""
+    sup = user.supervisor
+    return "" if sup is None else (sup.nip or sup.email)
+
+
 def _require_manageable(actor: User, user: User) -> None:
     if not can_manage(actor, user):
         raise NotAllowed(user.id)
@@ -290,7 +350,7 @@ def _commit_or_taken() -> None:
 
 def create_user(actor: User, *, name: str, email: str, nip: str | None, unit_id: int | None,
                 jabatan: str | None, golongan: str | None, role: Role | str,
-                password: str | None) -> tuple[User, str | None]:
+                password: str | None, supervisor: str | None = None) -> tuple[User, str | None]:
     """Create an account; returns it and the generated password when none was given.
 
     Either way the person must choose their own password at first sign-in.
@@ -302,6 +362,11 @@ def create_user(actor: User, *, name: str, email: str, nip: str | None, unit_id:
         raise ValidationFailed({"role": N_("You cannot grant this role.")})
     unit = _unit_choice(actor, unit_id, role)
     problems = _profile_problems(name=name, email=email, nip=nip, golongan=golongan, jabatan=jabatan)
+    try:
+        boss = find_supervisor(actor, None, supervisor or "")
+    except ValidationFailed as exc:
+        problems.update(exc.errors)
+        boss = None
     generated = None
     if password:
         if weak := accounts.password_problem(password, email=email, nip=nip or ""):
@@ -312,7 +377,7 @@ def create_user(actor: User, *, name: str, email: str, nip: str | None, unit_id:
         raise ValidationFailed(problems)
     user = User(name=name, email=email, nip=nip, role=role, unit=unit, jabatan=jabatan or None,
                 golongan=normalise_golongan(golongan), must_change_password=True,
-                password_hash=accounts.hash_password(password or generated))
+                password_hash=accounts.hash_password(password or generated), supervisor=boss)
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", "user", user.id, unit=unit, email=email, role=role.value,
@@ -323,10 +388,11 @@ def create_user(actor: User, *, name: str, email: str, nip: str | None, unit_id:
 
 
 def update_user(actor: User, user: User, *, name: str, email: str, nip: str | None,
-                unit_id: int | None, jabatan: str | None, golongan: str | None) -> dict:
+                unit_id: int | None, jabatan: str | None, golongan: str | None,
+                supervisor=KEEP) -> dict:
     """Save the profile fields an admin edits; returns {field: [old, new]} of what changed."""
     changes = _apply_profile(actor, user, name=name, email=email, nip=nip, unit_id=unit_id,
-                             jabatan=jabatan, golongan=golongan)
+                             jabatan=jabatan, golongan=golongan, supervisor=supervisor)
     _commit_or_taken()
     return changes
 
@@ -349,13 +415,20 @@ def patch_user(actor: User, user: User, *, profile: dict | None = None, role: Ro
 
 
 def _apply_profile(actor: User, user: User, *, name: str, email: str, nip: str | None,
-                   unit_id: int | None, jabatan: str | None, golongan: str | None) -> dict:
+                   unit_id: int | None, jabatan: str | None, golongan: str | None,
+                   supervisor=KEEP) -> dict:
     _require_manageable(actor, user)
     name, email, jabatan = name.strip(), email.strip().lower(), (jabatan or "").strip()
     nip = normalise_nip(nip or "") or None
     unit = _unit_choice(actor, unit_id, user.role)
     problems = _profile_problems(name=name, email=email, nip=nip, golongan=golongan,
                                  jabatan=jabatan, exclude_id=user.id)
+    boss = user.supervisor
+    if supervisor is not KEEP:
+        try:
+            boss = find_supervisor(actor, user, supervisor or "")
+        except ValidationFailed as exc:
+            problems.update(exc.errors)
     if problems:
         raise ValidationFailed(problems)
     new = {"name": name, "email": email, "nip": nip, "jabatan": jabatan or None,
@@ -364,6 +437,9 @@ def _apply_profile(actor: User, user: User, *, name: str, email: str, nip: str |
                if getattr(user, field) != value}
     if user.unit_id != (unit.id if unit else None):
         changes["unit"] = [user.unit.code if user.unit else None, unit.code if unit else None]
+    if user.supervisor_id != (boss.id if boss else None):
+        changes["supervisor"] = [supervisor_ref(user) or None, (boss.nip or boss.email) if boss else None]
+        user.supervisor = boss
     for field, value in new.items():
         setattr(user, field, value)
     user.unit = unit

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from lms.asn import InvalidNIP, normalise_nip, parse_nip
 from lms.database import db
@@ -46,6 +47,7 @@ COLUMNS = {
     "unit": ("kode_unit", "unit_code", "unit", "kode_opd"),
     "jabatan": ("jabatan", "position", "job_title"),
     "golongan": ("golongan", "gol", "golongan_ruang", "grade"),
+    "supervisor": ("atasan_nip", "nip_atasan", "atasan", "supervisor_nip", "supervisor"),
 }
 REQUIRED = ("nip", "name", "email")
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
@@ -80,6 +82,8 @@ class Row:
     jabatan: str
     golongan: str
     unit: Unit | None = None
+    #: NIP of the direct supervisor (atasan): an existing account or another row of the file.
+    supervisor: str = ""
 
 
 @dataclass
@@ -181,7 +185,8 @@ def _read_records(reader, plan: Plan) -> None:
             continue
         cells = {name: record[i].strip() if i < len(record) else "" for name, i in columns.items()}
         plan.rows.append(Row(first, cells.get("nip", ""), cells.get("name", ""), cells.get("email", ""),
-                             cells.get("unit", ""), cells.get("jabatan", ""), cells.get("golongan", "")))
+                             cells.get("unit", ""), cells.get("jabatan", ""), cells.get("golongan", ""),
+                             supervisor=cells.get("supervisor", "")))
 
 
 def _header_columns(header: list[str], plan: Plan) -> dict[str, int]:
@@ -227,14 +232,58 @@ def check(data: bytes, *, actor: User | None = None, unit_default: str | None = 
     first_email: dict[str, int] = {}
     for row in plan.rows:
         row.nip = row.nip if _SCIENTIFIC.match(row.nip) else _clean_nip(row.nip)
+        row.supervisor = _clean_nip(row.supervisor)
+    supervisors = _existing_supervisors({r.supervisor for r in plan.rows} - {""})
+    in_file = {r.nip: r for r in plan.rows}
+    for row in plan.rows:
         row.email = row.email.lower()
         found = _row_problems(row, units, default, actor, bool(unit_default))
         found += _duplicates(row, first_nip, first_email, taken_nips, taken_emails)
+        found += _supervisor_problems(row, supervisors, in_file, actor)
         found.sort(key=lambda item: _ORDER[item[0]])  # in column order, as the file reads
         plan.problems += [Problem(row.line, plan.headers.get(column, COLUMNS[column][0]), message)
                           for column, message in found]
     plan.problems.sort(key=lambda p: p.line)
     return plan
+
+
+def _existing_supervisors(nips: set[str]) -> dict[str, User]:
+    """Active accounts the file names as supervisors, by NIP, with their units (chunked)."""
+    nips_sorted = sorted(nips)
+    found: dict[str, User] = {}
+    for start in range(0, len(nips_sorted), CHUNK):
+        found.update((u.nip, u) for u in db.session.scalars(
+            select(User).options(joinedload(User.unit))
+            .where(User.nip.in_(nips_sorted[start:start + CHUNK]), User.active.is_(True))))
+    return found
+
+
+def _supervisor_problems(row: Row, existing: dict[str, User], in_file: dict[str, Row],
+                         actor: User | None) -> list[tuple[str, str]]:
+    """The supervisor must be an active account the importer may see, or a row of the file,
+    never the person, and rows of the file must not supervise each other in a loop."""
+    nip = row.supervisor
+    if not nip:
+        return []
+    if nip == row.nip:
+        return [("supervisor", N_("A person cannot be their own supervisor."))]
+    boss = existing.get(nip)
+    if boss is not None:
+        if actor is None or is_admin(actor) or (boss.unit is not None and actor.unit is not None and (
+                orgs.is_within(boss.unit, actor.unit) or actor.unit.path.startswith(boss.unit.path))):
+            return []
+    elif nip in in_file:
+        seen, current = {row.nip}, in_file[nip]
+        while True:
+            if current.nip in seen:
+                return [("supervisor", N_("The supervisors in the file form a loop."))]
+            seen.add(current.nip)
+            if current.supervisor not in in_file:
+                break
+            current = in_file[current.supervisor]
+        return []
+    return [("supervisor", Message(N_("No active account or row of the file has the supervisor "
+                                      "NIP %(nip)s."), nip=nip))]
 
 
 def _default_unit(units: dict[str, Unit], code: str | None, actor: User | None, plan: Plan) -> Unit | None:
@@ -383,6 +432,7 @@ def run(data: bytes, *, actor: User | None = None, unit_default: str | None = No
     passwords = [accounts.generate_temporary_password() for _ in plan.rows]
     try:
         ids = _insert_users(plan.rows, passwords)
+        _link_supervisors(plan.rows, ids)
         _insert_audit(actor, plan.rows, ids, source)
         db.session.commit()
     except IntegrityError:  # another request took a NIP or email since the check
@@ -409,6 +459,19 @@ def _insert_users(rows: list[Row], passwords: list[str]) -> list[int]:
         ids.update((email, user_id) for user_id, email in db.session.execute(
             select(User.id, User.email).where(User.email.in_(emails[start:start + CHUNK]))))
     return [ids[email] for email in emails]
+
+
+def _link_supervisors(rows: list[Row], ids: list[int]) -> None:
+    """Set supervisor_id once every row exists, so a row may name a later row as its atasan."""
+    wanted = [(i, r.supervisor) for r, i in zip(rows, ids) if r.supervisor]
+    if not wanted:
+        return
+    by_nip = {r.nip: i for r, i in zip(rows, ids)}
+    missing = {nip for _, nip in wanted if nip not in by_nip}
+    by_nip.update((u.nip, u.id) for u in _existing_supervisors(missing).values())
+    db.session.execute(update(User.__table__).where(User.__table__.c.id == bindparam("uid"))
+                       .values(supervisor_id=bindparam("sid")),
+                       [{"uid": i, "sid": by_nip[nip]} for i, nip in wanted])
 
 
 def _insert_audit(actor: User | None, rows: list[Row], ids: list[int], source: str) -> None:

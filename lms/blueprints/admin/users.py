@@ -76,6 +76,8 @@ def user_detail(user_id: int):
 
 def _user_form(*, creating: bool, obj=None) -> UserForm:
     form = UserForm(obj=obj)
+    if obj is not None and not form.is_submitted():
+        form.supervisor.data = user_admin.supervisor_ref(obj)
     form.fill_choices(user_admin.assignable_units(current_user),
                       user_admin.assignable_roles(current_user), creating=creating,
                       unit_optional=user_admin.is_admin(current_user))
@@ -91,7 +93,8 @@ def user_new():
             user, generated = user_admin.create_user(
                 current_user, name=form.name.data, email=form.email.data, nip=form.nip.data,
                 unit_id=form.unit_id.data, jabatan=form.jabatan.data, golongan=form.golongan.data,
-                role=form.role.data, password=form.password.data)
+                role=form.role.data, password=form.password.data,
+                supervisor=form.supervisor.data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:
@@ -111,7 +114,8 @@ def user_edit(user_id: int):
         try:
             user_admin.update_user(current_user, user, name=form.name.data, email=form.email.data,
                                    nip=form.nip.data, unit_id=form.unit_id.data,
-                                   jabatan=form.jabatan.data, golongan=form.golongan.data)
+                                   jabatan=form.jabatan.data, golongan=form.golongan.data,
+                                   supervisor=form.supervisor.data)
         except ValidationFailed as exc:
             apply_errors(form, exc)
         else:

@@ -62,6 +62,7 @@ class UserOut(Schema):
     active: bool = Field(description="False: deactivated, cannot sign in.")
     must_change_password: bool = Field(description="Must replace a password someone else set.")
     unit: UnitRef | None
+    supervisor_id: int | None = Field(description="Id of the direct supervisor (atasan), if any.")
     created_at: Timestamp | None
     last_login_at: Timestamp | None
     manageable: bool = Field(description="Whether the caller may change this account.")
@@ -90,6 +91,8 @@ class UserCreate(Body):
     unit: UnitName | None = Field(None, description="Unit code or id (unit admins: within their units).")
     role: RoleName = "learner"
     password: str | None = Field(None, max_length=200, description="Omit to have one generated.")
+    supervisor: str | None = Field(None, max_length=254,
+                                   description="NIP or email of the direct supervisor (atasan).")
 
 
 class UserPatch(Body):
@@ -101,6 +104,8 @@ class UserPatch(Body):
     unit: UnitName | None = Field(None, description="Unit code or id; null: no unit (admins).")
     role: RoleName = Field(None, description="Not one's own; unit admins grant learner and author.")
     active: bool = Field(None, description="false deactivates, true reactivates (not oneself).")
+    supervisor: str | None = Field(None, max_length=254,
+                                   description="NIP or email of the direct supervisor; null: none.")
 
 
 class UnitOut(Schema):
@@ -159,7 +164,7 @@ def create_user(body: UserCreate):
     user, generated = _refused(
         user_admin.create_user, current_user, name=body.name, email=body.email, nip=body.nip,
         unit_id=unit.id if unit else None, jabatan=body.jabatan, golongan=body.golongan,
-        role=body.role, password=body.password)
+        role=body.role, password=body.password, supervisor=body.supervisor)
     _no_store()
     return {**_user(user), "temporary_password": generated}
 
@@ -172,7 +177,7 @@ def update_user(user_id: int, body: UserPatch):
     user = _refused(user_admin.get_manageable, current_user, user_id)
     sent = body.model_fields_set
     profile = None
-    if sent & {"name", "email", "nip", "golongan", "jabatan", "unit"}:
+    if sent & {"name", "email", "nip", "golongan", "jabatan", "unit", "supervisor"}:
         unit_id = user.unit_id
         if "unit" in sent:
             unit = _unit_for(body.unit)
@@ -180,6 +185,8 @@ def update_user(user_id: int, body: UserPatch):
         profile = {field: getattr(body, field) if field in sent else getattr(user, field)
                    for field in ("name", "email", "nip", "jabatan", "golongan")}
         profile["unit_id"] = unit_id
+        if "supervisor" in sent:
+            profile["supervisor"] = body.supervisor
     role = _required(body.role, "role") if "role" in sent else None
     active = _required(body.active, "active") if "active" in sent else None
     _refused(user_admin.patch_user, current_user, user, profile=profile, role=role, active=active)
@@ -192,7 +199,7 @@ def _user(user: User) -> dict:
             "golongan": user.golongan, "jabatan": user.jabatan, "role": user.role.value,
             "active": user.active, "must_change_password": user.must_change_password,
             "unit": {"id": unit.id, "code": unit.code, "name": unit.name} if unit else None,
-            "created_at": user.created_at, "last_login_at": user.last_login_at,
+            "supervisor_id": user.supervisor_id, "created_at": user.created_at, "last_login_at": user.last_login_at,
             "manageable": user_admin.can_manage(current_user, user)}
 
 
