@@ -12,7 +12,7 @@ PLUGIN_DIRS := $(patsubst %/setup.cfg,%,$(wildcard plugins/*/setup.cfg))
 PO_FILES := $(wildcard lms/translations/*/LC_MESSAGES/*.po plugins/*/lms_*/translations/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 
-.PHONY: run test install translations migrate seed extract-messages clean serve-prod worker bench-smoke bench
+.PHONY: run test install translations migrate seed extract-messages clean serve-prod worker bench-smoke bench audit
 
 run: install translations  ## venv, install, migrate, demo content, serve on 127.0.0.1:5000 (SQLite)
 	LMS_CONFIG=development $(FLASK) db upgrade heads
@@ -39,11 +39,16 @@ bench-smoke: install translations  ## the load harness in seconds (CI): every en
 bench: install translations  ## the full load harness (docs/performance.md); BENCH_ARGS passes options
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
+audit: install  ## bandit (medium and high fail) and the dependency audit (docs/security.md)
+	$(BIN)/bandit -q -r lms plugins -x '*/tests/*' --severity-level medium
+	$(BIN)/pip-audit --local --format json --output $(VENV)/pip-audit.json --progress-spinner off
+	$(BIN)/python .ci/audit_deps.py $(VENV)/pip-audit.json
+
 install: $(VENV)/.installed
 
 $(VENV)/.installed: $(SETUP_FILES)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --upgrade pip setuptools
 	$(BIN)/python -m pip install --quiet -e ".[test]" $(addprefix -e ,$(PLUGIN_DIRS))
 	touch $@
 

@@ -242,7 +242,7 @@ def remember(scope: str, name: str, parts: Any, produce: Callable[[], Any]) -> A
     store = backend()
     if store is None:
         return produce()
-    digest = hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    digest = hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
     key = f"{current_app.config['REDIS_PREFIX']}:cache:{scope}:{generation(scope)}:{name}:{digest}"
     try:
         found = store.get(key)
