@@ -45,7 +45,11 @@ USERS = [
      "SMG-DUKCAPIL", "IV/a", "Kepala Subbagian Umum dan Kepegawaian"),
     ("asn@demo.lms.id", "Siti Rahmawati", "199204202019032011", Role.LEARNER, "SMG-DUKCAPIL",
      "III/a", "Pengadministrasi Kependudukan"),
+    ("atasan@demo.lms.id", "Dewi Kartika", "197808082005012004", Role.LEARNER, "SMG-DUKCAPIL",
+     "IV/b", "Kepala Bidang Pelayanan Pendaftaran Penduduk"),
 ]
+#: person -> direct supervisor (atasan), so approvals and follow-up surveys can be tried.
+SUPERVISORS = {"asn@demo.lms.id": "atasan@demo.lms.id"}
 
 
 def seed() -> list[str]:
@@ -62,6 +66,12 @@ def seed() -> list[str]:
                                    unit=orgs.get_by_code(unit_code), golongan=golongan,
                                    jabatan=jabatan)
             lines.append(f"user {email} ({role.value}) created, password {DEMO_PASSWORD}")
+    for email, boss_email in SUPERVISORS.items():
+        person, boss = accounts.find_by_email(email), accounts.find_by_email(boss_email)
+        if person is not None and boss is not None and person.supervisor_id is None:
+            person.supervisor = boss
+            db.session.commit()
+            lines.append(f"user {email} reports to {boss_email}")
     lines += seed_courses()
     return lines or ["demo content already present"]
 
