@@ -115,6 +115,24 @@ def _path_parameters(rule) -> list[dict]:
     return params
 
 
+#: No parameter accepts a NUL character (lms.errors answers 400 before any view runs).
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(schema: dict) -> dict:
+    """Say so in the schema of every string, so clients (and schemathesis) know it."""
+    if schema.get("type") == "string":
+        if "pattern" in schema:
+            return {**schema, "allOf": [{"pattern": NO_NUL}]}
+        return {**schema, "pattern": NO_NUL}
+    for key in ("anyOf", "oneOf"):
+        if key in schema:
+            schema = {**schema, key: [_no_nul(dict(s)) for s in schema[key]]}
+    if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+        schema = {**schema, "items": _no_nul(dict(schema["items"]))}
+    return schema
+
+
 def _query_parameters(model, components: dict) -> list[dict]:
     schema = components.get(model.__name__) or model.model_json_schema(ref_template=REF)
     required = set(schema.get("required", []))
@@ -123,7 +141,7 @@ def _query_parameters(model, components: dict) -> list[dict]:
         prop = dict(prop)
         description = prop.pop("description", None)
         prop.pop("title", None)
-        param = {"name": name, "in": "query", "required": name in required, "schema": prop}
+        param = {"name": name, "in": "query", "required": name in required, "schema": _no_nul(prop)}
         if prop.get("type") == "array":
             param.update(style="form", explode=True)
         if description:

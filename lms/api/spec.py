@@ -94,7 +94,7 @@ class Operation:
         if self.method == "GET":
             codes.add(304)
         if self.query is not None or self.body is not None:
-            codes.add(422)
+            codes.update({400, 422})  # 400: a NUL character in a parameter (lms.errors)
         if self.body is not None:
             codes.update({400, 413})
         if self.auth != "public":
