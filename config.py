@@ -46,6 +46,12 @@ class Config:
     QUIZ_AUTOSAVE_SECONDS = 20
     #: Where uploaded and generated files live (certificate PDFs, evidence, package assets).
     STORAGE_DIR: str | None = None
+    #: Most bytes of images and PDFs copied into a course's offline bundle (docs/poor-connections.md).
+    OFFLINE_BUNDLE_MAX_BYTES = 50 * 1024 * 1024
+    #: Gzip the app's text responses (pages, CSS, JS, JSON) for clients that accept it.
+    COMPRESS_RESPONSES = True
+    #: With COMPRESS_RESPONSES: gzip HTML pages too (see lms/compression.py on BREACH).
+    COMPRESS_HTML = True
     #: Printed on certificates and used as the credential issuer.
     CERT_ISSUER_NAME = "Badan Kepegawaian dan Pengembangan Sumber Daya Manusia"
     CERT_ISSUER_CITY = "Semarang"
@@ -60,12 +66,26 @@ class Config:
     #: Render each new certificate's PDF in a background job right after issuance (else on
     #: its first download). Either way it is rendered once and kept in storage.
     CERT_PRERENDER = True
+    #: Days before a certificate expires on which its holder is reminded (each once), and
+    #: once more when it has expired; recertification opens with the first reminder.
+    CERT_EXPIRY_REMINDER_DAYS = [60, 14]
+    #: Attempts at signing a PDF through the ``sign_certificate_pdf`` hook before giving up.
+    CERT_SIGN_MAX_ATTEMPTS = 10
     #: Public verification page and API: requests per client address.
     VERIFY_RATE_LIMIT = "30 per minute"
     #: Evidence files for external training: largest size in bytes.
     EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+    #: Post-training evaluation (docs/evaluation.md): weeks after completion for the follow-up
+    #: survey (a course may set its own; 0 = none), how long after that a completion is still
+    #: asked, and the fewest anonymous responses shown (fewer could identify people).
+    EVALUATION_FOLLOWUP_WEEKS = 8
+    EVALUATION_FOLLOWUP_WINDOW_WEEKS = 4
+    EVALUATION_ANONYMOUS_MIN = 3
     #: Jam pelajaran each ASN must earn per year (competency development obligation).
     JP_TARGET = 20
+    #: Experiential learning JP rules, merged over lms.services.jp_rules.DEFAULT_RULES:
+    #: {kind: {"jp_per_unit": "4/3", "max_per_entry": 10, "max_per_year": 20, "enabled": true}}.
+    EXPERIENTIAL_JP_RULES: dict = {}
     PASSWORD_MIN_LENGTH = 8
     #: Request body limit; uploads larger than this get 413 before any parsing.
     MAX_CONTENT_LENGTH = 64 * 1024 * 1024

@@ -15,11 +15,12 @@ def create_app(config: str | type | None = None, overrides: Mapping | None = Non
         defaults to the LMS_CONFIG environment variable, then "production".
     :param overrides: settings applied last, after the LMS_* environment (tests, embedding).
     """
-    from lms import (blueprints, cli, database, errors, extensions, i18n, jobs, observability, plugins,
-                     ratelimit, registry, security_headers, settings, templating)
+    from lms import (blueprints, cli, compression, database, errors, extensions, i18n, jobs, observability,
+                     plugins, ratelimit, registry, security_headers, settings, templating)
 
     app = Flask(__name__, instance_relative_config=True)
     settings.load(app, config, overrides)
+    compression.init_app(app)  # first registered: its after_request runs last
     observability.init_app(app)
     database.init_app(app)
     jobs.init_app(app)

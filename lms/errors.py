@@ -6,8 +6,12 @@ from urllib.parse import quote
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import DataError
-from werkzeug.exceptions import BadRequest, HTTPException, NotFound
+from sqlalchemy.exc import DataError, DisconnectionError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import BadRequest, HTTPException, NotFound, ServiceUnavailable
+
+#: Seconds a client is asked to wait (Retry-After) when the database is unreachable.
+DATABASE_RETRY_AFTER = 30
 
 
 class LmsError(Exception):
@@ -25,6 +29,12 @@ class PluginRefused(LmsError):
         super().__init__(f"plugin {plugin!r} refused: {reason}")
         self.plugin = plugin
         self.reason = reason
+
+
+class InsufficientStorage(HTTPException):
+    """507: the file storage is full (werkzeug has no class for this WebDAV status)."""
+
+    code = 507
 
 
 class ValidationFailed(LmsError):
@@ -93,6 +103,78 @@ def handle_refused_value(exc: DataError):
                                           "character that cannot be stored (such as NUL).")))
 
 
+def handle_database_unavailable(exc: Exception):
+    """503 with Retry-After, not 500, when the database went away or is overloaded.
+
+    The transaction of this request is rolled back (nothing of it was committed, so
+    nothing is half-written); what earlier requests committed is untouched, and the client
+    may simply try again. Covers a dropped connection or a restarting server
+    (OperationalError), a pool that cannot reconnect (DisconnectionError) and a full pool
+    (TimeoutError), including SQLite's "database is locked" once its busy timeout is spent.
+    """
+    from flask import g
+
+    from lms.extensions import login_manager
+    from lms.templating import ERROR_TEXTS
+
+    _rollback_quietly()
+    current_app.logger.error("database unavailable: %s: %s", type(exc).__name__, _first_line(exc))
+    # The page is drawn for a visitor: reloading the signed-in user (rolled back, so expired)
+    # would only wait for the same database again.
+    g._login_user = login_manager.anonymous_user()
+    return _render_safely(lambda: ServiceUnavailable(str(ERROR_TEXTS[503]), retry_after=DATABASE_RETRY_AFTER))
+
+
+def handle_storage_full(exc: OSError):
+    """507 when the file storage is full: the upload was not kept, and nothing points at it
+    (lms.storage deletes the partial file; the services roll back their rows)."""
+    from lms.templating import ERROR_TEXTS
+
+    _rollback_quietly()
+    current_app.logger.error("file storage full: %s", exc)
+    return _render_safely(lambda: InsufficientStorage(str(ERROR_TEXTS[507])))
+
+
+def _rollback_quietly() -> None:
+    """End the request's transaction; on a dead connection there is nothing left to undo."""
+    from lms.database import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone for good: the pool discards it
+        pass
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(getattr(exc, "orig", None) or exc)
+    return text.splitlines()[0] if text else ""
+
+
+def _render_safely(make_error):
+    """The error page or JSON (with the error's headers, such as Retry-After) for the
+    HTTPException ``make_error()`` returns; if that needs the database and fails (the
+    signed-in user cannot be reloaded for the header or the language), it is made again
+    for an anonymous visitor, which needs none."""
+    from flask import g, make_response
+
+    from lms.extensions import login_manager
+
+    try:
+        error = make_error()
+        response = make_response(handle_http_error(error))
+    except Exception:
+        current_app.logger.warning("error page needed the database; rendering it anonymously")
+        _rollback_quietly()
+        g._login_user = login_manager.anonymous_user()  # Flask-Login's per-request user
+        error = make_error()
+        response = make_response(handle_http_error(error))
+    for key, value in error.get_headers():
+        if key.lower() != "content-type":
+            response.headers[key] = value
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def percent_encoded_query(wsgi_app):
     """WSGI middleware: %-encode raw non-ASCII bytes in the query string, as browsers do.
 
@@ -113,9 +195,26 @@ def percent_encoded_query(wsgi_app):
     return app
 
 
+#: The largest id an INTEGER column holds on PostgreSQL.
+MAX_ROW_ID = 2**31 - 1
+
+
+def missing_beyond_row_ids() -> None:
+    """An `<int:...>` id no row can have is a missing object (404), decided before the view
+    asks the database, where PostgreSQL would refuse the number (DataError, 400)."""
+    if any(type(v) is int and v > MAX_ROW_ID for v in (request.view_args or {}).values()):
+        raise NotFound()
+
+
 def init_app(app: Flask) -> None:
     """Register the error handlers and the guards against raw bytes and NUL characters."""
     app.register_error_handler(HTTPException, handle_http_error)
     app.register_error_handler(DataError, handle_refused_value)
+    for unavailable in (OperationalError, DisconnectionError, PoolTimeout):
+        app.register_error_handler(unavailable, handle_database_unavailable)
+    from lms.storage import StorageFull
+
+    app.register_error_handler(StorageFull, handle_storage_full)
     app.before_request(refuse_nul_characters)
+    app.before_request(missing_beyond_row_ids)
     app.wsgi_app = percent_encoded_query(app.wsgi_app)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pluggy
 
 #: The version of this API. A plugin declaring a different major, or a newer minor, is refused.
-LMS_PLUGIN_API = "1.3"
+LMS_PLUGIN_API = "1.4"
 
 #: Project name shared by the markers and the PluginManager.
 PROJECT = "lms"
@@ -199,6 +199,52 @@ def register_certificate_templates():
     **Errors:** a duplicate key refuses the plugin.
 
     **Since:** 1.0
+    """
+
+
+@hookspec(firstresult=True)
+def sign_certificate_pdf(certificate, pdf_bytes):
+    """Sign a certificate's PDF electronically (e.g. through a national TTE provider).
+
+    **Called:** by a background job (never in the learner's request) once the issued
+    certificate's PDF is rendered and stored; ``firstresult``: the first implementation
+    returning bytes signs it, later ones are not called.
+
+    :param certificate: the issued ``Certificate`` (``.number``, ``.code``, ``.holder_nip``,
+        ``.pdf_sha256``); read it, do not modify it.
+    :param pdf_bytes: the stored PDF, exactly as published by its SHA-256.
+
+    **Return:** the signed PDF (``bytes``), stored beside the original and served to the
+    holder from then on (the verify page shows both hashes, and the plugin's name); or
+    ``None`` to leave this certificate unsigned.
+
+    **Errors:** logged and recorded on the certificate; the job tries again later, up to
+    ``CERT_SIGN_MAX_ATTEMPTS`` times. The certificate and its original PDF are never lost.
+
+    **Since:** 1.4
+    """
+
+
+@hookspec
+def training_history_exporters():
+    """Contribute training-history exporters (SIASN-shaped files, an official schema later).
+
+    **Called:** once per app, at startup; the results fill the exporter registry offered on
+    /admin/reports/training-history, the learner's own download and ``flask lms
+    export-training-history``. Disabling the plugin removes its exporters.
+
+    **Return:** a list of ``lms.plugin.TrainingExporter(key, label, formats, render)``;
+    ``render(records, format, info)`` gets the approved credits as
+    ``lms.plugin.TrainingRecord`` rows (NIP, name, unit, training name, kind, competency,
+    JP, dates, certificate number, issuer), one of the exporter's ``formats`` and an
+    ``lms.plugin.ExportInfo`` (scope, period), and returns the file's bytes. Records come
+    already scoped to what the caller may see; neutralise spreadsheet formulas in CSV with
+    ``lms.plugin.safe_cell``.
+
+    **Errors:** a duplicate key or a failing implementation refuses the plugin; a render
+    that raises fails that download (500, logged) and nothing else.
+
+    **Since:** 1.4
     """
 
 

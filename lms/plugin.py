@@ -12,6 +12,7 @@ from lms.certificates.data import CertificateData
 from lms.certificates.pdf import CertificateTemplate
 from lms.completion import CompletionRule, CompletionState
 from lms.database import db
+from lms.exporters import ExportInfo, TrainingExporter, TrainingRecord, safe_cell
 from lms.hookspecs import LMS_PLUGIN_API, hookimpl
 from lms.jobs import enqueue
 from lms.lessons import Completion, LessonType, PreparedLesson
@@ -19,7 +20,7 @@ from lms.questions import Grade, QuestionType, clamp
 
 __all__ = ["LMS_PLUGIN_API", "CertificateData", "CertificateTemplate", "Completion", "CompletionRule", "CompletionState", "Denial", "Grade",
            "LessonType", "NavItem", "PeriodicJob", "PreparedLesson", "QuestionType", "clamp", "db", "enqueue",
-           "has_job_queue", "hookimpl"]
+           "has_job_queue", "hookimpl", "ExportInfo", "TrainingExporter", "TrainingRecord", "safe_cell"]
 
 
 @dataclass(frozen=True)

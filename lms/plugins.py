@@ -7,6 +7,7 @@ from importlib import import_module, metadata
 
 import pluggy
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 
 from lms import hookspecs
 from lms.errors import PluginRefused, StartupError
@@ -19,7 +20,7 @@ ENTRY_POINT_GROUP = "lms.plugins"
 BUILTIN_PLUGINS = ("lms.builtin.nav", "lms.builtin.lesson_types", "lms.builtin.question_types",
                    "lms.builtin.completion", "lms.builtin.certificates",
                    "lms.builtin.notifications", "lms.builtin.scorm", "lms.builtin.xapi",
-                   "lms.builtin.certificate_files")
+                   "lms.builtin.certificate_files", "lms.builtin.evaluation")
 
 
 @dataclass
@@ -116,7 +117,7 @@ class PluginHost:
         log.error(message)
 
     def _apply_config_defaults(self) -> None:
-        for defaults in self.pm.hook.config_defaults():
+        for defaults in self.call("config_defaults"):
             for key, value in (defaults or {}).items():
                 self.app.config.setdefault(key, value)
 
@@ -124,11 +125,27 @@ class PluginHost:
 
     def startup(self) -> None:
         """Call the startup hook once the app is complete."""
-        self.pm.hook.startup(app=self.app)
+        self.call("startup", app=self.app)
 
-    def call(self, hook: str, **kwargs):
-        """Call a hook directly (lifecycle, startup contributions, decisions): errors propagate."""
-        return getattr(self.pm.hook, hook)(**kwargs)
+    def call(self, hook: str, **kwargs) -> list:
+        """Call a hook whose failure must stop what is starting (lifecycle hooks, CLI commands,
+        migration directories, periodic jobs): the results that are not None, in pluggy's order.
+
+        A failing implementation raises StartupError naming the plugin and the hook, so the
+        operator reads which plugin to fix or disable instead of a bare traceback.
+        """
+        results = []
+        for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
+            if impl.hookwrapper or impl.wrapper:
+                continue
+            try:
+                result = impl.function(*[kwargs[arg] for arg in impl.argnames])
+            except Exception as exc:
+                raise StartupError(f"plugin {impl.plugin_name!r} failed in {hook}: "
+                                   f"{type(exc).__name__}: {exc}") from exc
+            if result is not None:
+                results.append(result)
+        return results
 
     def contributions(self, hook: str, **kwargs) -> list[tuple[str, object]]:
         """Call a startup contribution hook per plugin: [(plugin name, result)].
@@ -158,6 +175,8 @@ class PluginHost:
         for impl in reversed(getattr(self.pm.hook, hook).get_hookimpls()):
             try:
                 answer = impl.function(*[kwargs[a] for a in impl.argnames])
+            except DBAPIError:  # the database failed, not the plugin: the request fails (503)
+                raise
             except Exception:
                 log.exception("plugin %s failed in %s (denying)", impl.plugin_name, hook)
                 if self.app.config["PLUGIN_ERRORS"] == "raise":

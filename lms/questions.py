@@ -77,3 +77,15 @@ class QuestionType:
     def describe_answer(self, definition: dict) -> str:
         """The right answer in words, for the review page after submission."""
         return ""
+
+    def from_row(self, cells: dict[str, str]):
+        """This type's fields from one spreadsheet row (docs/question-import.md), optional.
+
+        :param cells: the row's cells by column: the standard columns (``text``, ``answer``,
+            ``choice_a`` ...) and any other header, lower-cased with ``_`` for spaces.
+        :return: ``(fields, problems)``: the type's own definition fields (``id``, ``type``,
+            ``text``, ``points`` ... are read by the importer), and ``(column, message)``
+            pairs for what is wrong; or None (the default) when the type has no spreadsheet
+            form, so its rows are refused with a pointer to YAML.
+        """
+        return None

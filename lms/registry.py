@@ -76,6 +76,8 @@ def init_app(app: Flask, host: PluginHost) -> None:
         "question_types": Registry("question type", "register_question_types").build(host),
         "certificate_templates": Registry("certificate template",
                                           "register_certificate_templates").build(host),
+        "training_exporters": Registry("training-history exporter",
+                                       "training_history_exporters").build(host),
     }
 
 
@@ -102,3 +104,7 @@ def question_types() -> Registry:
 
 def certificate_templates() -> Registry:
     return current_app.extensions["lms_registries"]["certificate_templates"]
+
+
+def training_exporters() -> Registry:
+    return current_app.extensions["lms_registries"]["training_exporters"]

@@ -5,11 +5,23 @@ Writes are atomic (temp file + rename), so a reader never sees half a file.
 """
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path, PurePosixPath
 
 from flask import current_app
+
+#: errno values meaning "no room left": the disk, or the account's quota, is full.
+FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
+class StorageFull(OSError):
+    """A write failed for lack of space; the partial file is gone already.
+
+    An OSError still (callers that handle any I/O error keep working), raised apart so the
+    web layer can answer 507 with a message instead of a 500.
+    """
 
 
 class LocalStorage:
@@ -30,15 +42,23 @@ class LocalStorage:
 
     def write(self, name: str, data: bytes) -> None:
         target = self._path(name)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        tmp = None
         try:
-            with os.fdopen(fd, "wb") as fh:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:  # a full disk may only show when this closes
                 fh.write(data)
             os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
+        except BaseException as exc:
+            if tmp is not None:
+                Path(tmp).unlink(missing_ok=True)
+            if isinstance(exc, OSError) and not isinstance(exc, StorageFull) and exc.errno in FULL:
+                raise StorageFull(exc.errno, f"storage full while writing {name}") from exc
             raise
+
+    def open(self, name: str):
+        """The stored file opened for reading (binary): a large file is streamed, not read whole."""
+        return self._path(name).open("rb")
 
     def delete(self, name: str) -> None:
         self._path(name).unlink(missing_ok=True)

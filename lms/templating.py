@@ -25,7 +25,8 @@ LABELS = {
     # What a new version changes in a course, a lesson, a quiz or a question.
     "change": {"title": _l("title"), "summary": _l("summary"), "language": _l("language"),
                "jp": _l("JP"), "competency": _l("competency"), "category_id": _l("category"),
-               "cover_image": _l("cover"), "type": _l("type"), "required": _l("required"),
+               "cover_image": _l("cover"), "certificate_validity_months": _l("certificate validity"),
+               "type": _l("type"), "required": _l("required"),
                "content": _l("content"), "section": _l("section"), "pass_mark": _l("pass mark"),
                "time_limit": _l("time limit"), "max_attempts": _l("attempts allowed"),
                "attempt_delay": _l("delay between attempts"), "grading_method": _l("grading"),
@@ -46,6 +47,7 @@ ERROR_TITLES = {
     400: _l("Bad request"), 401: _l("Sign in required"), 403: _l("Forbidden"),
     404: _l("Not found"), 405: _l("Method not allowed"), 413: _l("Upload too large"),
     429: _l("Too many requests"), 500: _l("Server error"), 503: _l("Service unavailable"),
+    507: _l("Storage full"),
 }
 
 ERROR_TEXTS = {
@@ -53,6 +55,10 @@ ERROR_TEXTS = {
     404: _l("The page you asked for does not exist or was moved."),
     413: _l("The file you sent is larger than this site accepts."),
     500: _l("Something went wrong on our side. Please try again in a moment."),
+    503: _l("The database cannot be reached at the moment, so your request could not be "
+            "completed. Please try again in a minute."),
+    507: _l("The server's file storage is full, so your file was not saved. Please tell the "
+            "administrator."),
 }
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 ROLES = ("anonymous", "learner", "other_learner", "author", "other_author", "unit_admin_b", "admin")
 #: The callers who own nothing in the world: every object id in a URL belongs to someone else.
 OUTSIDERS = ("other_learner", "other_author", "unit_admin_b")
-BUNDLED_PLUGINS = ("digital_service", "eoffice", "project_management")
+BUNDLED_PLUGINS = ("digital_service", "eoffice", "project_management", "siasn")
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(17)
 PDF = b"%PDF-1.4\n% bukti pelatihan\n"
@@ -89,11 +89,13 @@ def build(app) -> World:
         world.values.update(unit_id=unit_a.id, unit_code=unit_a.code, entry_id=entry.id,
                             assignment_id=getattr(created, "assignment", created).id,
                             user_id=learner.id, token_id=tokens.of_user(learner)[0].id)
+        world.values.update(_competency_world(admin, learner))
     _learner_activity(app, world)
     with app.app_context():
         certificate = db.session.scalar(db.select(Certificate))
         assert certificate is not None, "learner should hold a certificate of kursus-c"
         world.values.update(number=certificate.number, code=certificate.code)
+        world.values["request_id"] = _followup_request(certificate)
         assert db.session.scalar(db.select(JpEntry).where(JpEntry.id == world.values["entry_id"]))
     for role in ROLES:
         _sign_in(app, world, role)
@@ -131,6 +133,33 @@ def _learner_activity(app, world: World) -> None:
     client.submit("/learn/kursus-c/pelajaran-1/complete", form_page="/learn/kursus-c/pelajaran-1")
 
 
+def _followup_request(certificate) -> int:
+    """The evaluation follow-up asking `learner` about course C (the job, run as if 8 weeks
+    had passed since she completed it)."""
+    from lms.database import db
+    from lms.models import Enrollment, EvaluationKind, EvaluationRequest
+    from lms.services import evaluation
+
+    enrollment = db.session.scalar(db.select(Enrollment).where(Enrollment.user_id == certificate.user_id,
+                                                               Enrollment.completed_at.is_not(None)))
+    evaluation.send_followups(now=enrollment.completed_at + dt.timedelta(weeks=8, days=1))
+    return db.session.scalar(db.select(EvaluationRequest.id).where(
+        EvaluationRequest.kind == EvaluationKind.FOLLOWUP_LEARNER))
+
+
+def _competency_world(admin, learner) -> dict:
+    """The standard competencies and a position `learner` holds (competency_id, position_id)."""
+    from lms.database import db
+    from lms.services import competencies
+
+    competencies.seed_standard()
+    job = competencies.save_position(admin, None, code="PELAKSANA", name="Pelaksana",
+                                     requirements={"integritas": 2})
+    learner.position_id = job.id
+    db.session.commit()
+    return {"competency_id": competencies.catalogue()[0].id, "position_id": job.id}
+
+
 def _sign_in(app, world: World, role: str) -> None:
     """Sign `role` in through the real form once; keep its session cookie and CSRF token."""
     client = app.test_client()
@@ -150,7 +179,8 @@ PLUGIN_STATIC = {"digital_service.static": "digital_service.css", "eoffice.stati
 #: Values naming nothing at all, to compare "not yours" with "does not exist".
 NOWHERE = {"slug": "tidak-ada-xyz", "uid": "0" * 32, "code": "TIDAKADA", "number": "999999",
            "key": "tidak-ada", "entry_id": "999999", "user_id": "999999", "unit_id": "999999",
-           "assignment_id": "999999", "token_id": "999999", "delivery_id": "999999"}
+           "assignment_id": "999999", "token_id": "999999", "delivery_id": "999999",
+           "request_id": "999999"}
 
 
 def url_for_rule(rule, world: World, *, missing: bool = False) -> str:
@@ -183,7 +213,8 @@ def url_for_rule(rule, world: World, *, missing: bool = False) -> str:
         fixed = {"uid": v["uid"], "slot": 0, "index": 0, "fmt": "gift", "token": "tidak-sah",
                  "delivery_id": 1, "entry_id": v["entry_id"], "user_id": v["user_id"],
                  "unit_id": v["unit_id"], "assignment_id": v["assignment_id"],
-                 "token_id": v["token_id"]}
+                 "token_id": v["token_id"], "request_id": v["request_id"],
+                 "competency_id": v["competency_id"], "position_id": v["position_id"], "question": "relevance"}
         return str(fixed[name])
 
     return re.sub(r"<(?:([^:<>]+):)?(\w+)>", value, text)
@@ -191,7 +222,7 @@ def url_for_rule(rule, world: World, *, missing: bool = False) -> str:
 
 #: Parameters naming an object of someone (an id, uid, slug, code, number or key).
 OBJECT_PARAMETERS = {"slug", "uid", "code", "number", "entry_id", "user_id", "unit_id", "assignment_id",
-                     "token_id", "delivery_id", "key"}
+                     "token_id", "delivery_id", "key", "request_id"}
 
 
 def has_object_parameter(rule) -> bool:
@@ -274,6 +305,21 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/admin/audit"): "302 403 403 403 403 200 200",
     ("GET", "/admin/audit.csv"): "302 403 403 403 403 200 200",
     ("GET", "/admin/certificates"): "302 403 403 403 403 403 200",
+    ("GET", "/admin/competencies"): "302 403 403 403 403 403 200",
+    ("POST", "/admin/competencies/<int:competency_id>/delete"): "302 403 403 403 403 403 302",
+    ("GET", "/admin/competencies/<int:competency_id>/edit"): "302 403 403 403 403 403 200",
+    ("POST", "/admin/competencies/<int:competency_id>/edit"): "302 403 403 403 403 403 400",
+    ("GET", "/admin/competencies/new"): "302 403 403 403 403 403 200",
+    ("POST", "/admin/competencies/new"): "302 403 403 403 403 403 400",
+    ("POST", "/admin/competencies/seed"): "302 403 403 403 403 403 302",
+    ("GET", "/admin/competency-gap"): "302 403 403 403 403 200 200",
+    ("GET", "/admin/competency-gap.csv"): "302 403 403 403 403 200 200",
+    ("POST", "/admin/positions/<int:position_id>/delete"): "302 403 403 403 403 403 302",
+    ("GET", "/admin/positions/<int:position_id>/edit"): "302 403 403 403 403 403 200",
+    ("POST", "/admin/positions/<int:position_id>/edit"): "302 403 403 403 403 403 400",
+    ("GET", "/admin/positions/new"): "302 403 403 403 403 403 200",
+    ("POST", "/admin/positions/new"): "302 403 403 403 403 403 400",
+    ("POST", "/admin/users/<int:user_id>/position"): "302 403 403 403 403 404 302",
     ("GET", "/admin/certificates/<number>"): "302 403 403 403 403 403 200",
     ("POST", "/admin/certificates/<number>/<any(revoke, reissue):action>"): "302 403 403 403 403 403 302",
     ("GET", "/admin/courses/<slug>/enrolments"): "302 403 403 403 403 200 200",
@@ -283,12 +329,18 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/admin/reports"): "302 403 403 403 403 302 302",
     ("GET", "/admin/reports/courses"): "302 403 403 403 403 200 200",
     ("GET", "/admin/reports/courses/<slug>"): "302 403 403 403 403 200 200",
+    ("GET", "/admin/reports/evaluations"): "302 403 403 403 403 200 200",
+    ("GET", "/admin/reports/evaluations/<slug>"): "302 403 403 403 403 200 200",
+    ("GET", "/admin/reports/evaluations/<slug>/results.<any(csv, xlsx):fmt>"): "302 403 403 403 403 200 200",
     ("GET", "/admin/reports/jp"): "302 403 403 403 403 200 200",
     ("GET", "/admin/reports/jp.csv"): "302 403 403 403 403 200 200",
     ("GET", "/admin/reports/jp.xlsx"): "302 403 403 403 403 200 200",
+    ("GET", "/admin/reports/training-history"): "302 403 403 403 403 200 200",
+    ("GET", "/admin/reports/training-history/download"): "302 403 403 403 403 200 200",
     ("GET", "/admin/units"): "302 403 403 403 403 200 200",
     ("POST", "/admin/units"): "302 403 403 403 403 400 400",
     ("GET", "/admin/units/<int:unit_id>"): "302 403 403 403 403 404 200",
+    ("GET", "/admin/units/<int:unit_id>/certificates.zip"): "302 403 403 403 403 404 200",
     ("POST", "/admin/units/<int:unit_id>/move"): "302 403 403 403 403 404 302",
     ("POST", "/admin/units/<int:unit_id>/rename"): "302 403 403 403 403 404 302",
     ("POST", "/admin/units/move-users"): "302 403 403 403 403 302 302",
@@ -367,12 +419,22 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/author/courses/<slug>/edit/sections/new"): "302 404 404 200 404 404 200",
     ("POST", "/author/courses/<slug>/edit/sections/new"): "302 404 404 400 404 404 400",
     ("POST", "/author/courses/<slug>/publish"): "302 403 403 302 404 403 302",
+    ("GET", "/author/courses/<slug>/evaluation"): "302 403 403 200 404 403 200",
+    ("POST", "/author/courses/<slug>/evaluation"): "302 403 403 302 404 403 302",
+    ("POST", "/author/courses/<slug>/evaluation/questions"): "302 403 403 400 404 403 400",
+    ("POST", "/author/courses/<slug>/evaluation/questions/<question>"): "302 403 403 400 404 403 400",
+    ("POST", "/author/courses/<slug>/evaluation/reset"): "302 403 403 302 404 403 302",
+    ("GET", "/author/courses/<slug>/evaluation/results"): "302 403 403 200 404 403 200",
+    ("GET", "/author/courses/<slug>/evaluation/results.<any(csv, xlsx):fmt>"): "302 403 403 200 404 403 200",
     ("GET", "/author/courses/<slug>/questions"): "302 403 403 200 404 403 200",
     ("POST", "/author/courses/<slug>/questions/<key>/delete"): "302 403 403 302 404 403 302",
     ("GET", "/author/courses/<slug>/questions/<key>/edit"): "302 403 403 200 404 403 200",
     ("POST", "/author/courses/<slug>/questions/<key>/edit"): "302 403 403 400 404 403 400",
     ("GET", "/author/courses/<slug>/questions/export.<fmt>"): "302 403 403 200 404 403 200",
+    ("GET", "/author/courses/<slug>/certificates.zip"): "302 403 403 200 404 403 200",
     ("POST", "/author/courses/<slug>/questions/import"): "302 403 403 302 404 403 302",
+    ("POST", "/author/courses/<slug>/questions/import/confirm"): "302 403 403 302 404 403 302",
+    ("GET", "/author/questions/template.<any(xlsx, csv, txt):fmt>"): "302 403 403 200 200 403 200",
     ("GET", "/author/courses/<slug>/quizzes/<key>"): "302 403 403 200 404 403 200",
     ("GET", "/author/courses/<slug>/quizzes/<key>/attempts.csv"): "302 403 403 200 404 403 200",
     ("GET", "/author/courses/<slug>/versions/<int:number>/"): "302 403 403 200 404 403 200",
@@ -389,12 +451,18 @@ MATRIX: dict[tuple[str, str], str] = {
     ("GET", "/courses/<slug>/cover"): "404 404 404 404 404 404 404",
     ("POST", "/courses/<slug>/enrol"): "302 302 302 302 302 302 302",
     ("POST", "/courses/<slug>/leave"): "302 302 302 302 302 302 302",
+    ("GET", "/evaluation/courses/<slug>"): "302 200 404 200 404 404 404",
+    ("POST", "/evaluation/courses/<slug>"): "302 403 404 403 404 404 404",
+    ("GET", "/evaluation/follow-ups"): "302 200 200 200 200 200 200",
+    ("GET", "/evaluation/follow-ups/<int:request_id>"): "302 200 404 404 404 404 404",
+    ("POST", "/evaluation/follow-ups/<int:request_id>"): "302 400 404 404 404 404 404",
     ("GET", "/healthz"): "200 200 200 200 200 200 200",
     ("POST", "/language"): "400 400 400 400 400 400 400",
     ("GET", "/learn/<slug>"): "302 302 302 302 302 302 302",
     ("GET", "/learn/<slug>/<key>"): "302 200 302 200 302 302 302",
     ("POST", "/learn/<slug>/<key>/complete"): "302 302 403 302 403 403 403",
     ("GET", "/learn/<slug>/assets/<path:path>"): "302 200 404 200 404 404 200",
+    ("GET", "/learn/<slug>/offline.zip"): "302 200 302 200 302 302 200",
     ("GET", "/learn/<slug>/quiz/<key>"): "302 200 403 200 403 403 403",
     ("POST", "/learn/<slug>/quiz/<key>/start"): "302 302 403 302 403 403 403",
     ("POST", "/learn/<slug>/scorm/<int:number>/<key>/commit"): "401 404 404 404 404 404 404",
@@ -411,12 +479,18 @@ MATRIX: dict[tuple[str, str], str] = {
     ("POST", "/login/two-factor"): "302 302 302 302 302 302 302",
     ("POST", "/logout"): "302 302 302 302 302 302 302",
     ("GET", "/me"): "302 200 200 200 200 200 200",
+    ("GET", "/me/competencies"): "302 200 200 200 200 200 200",
     ("GET", "/me/certificates"): "302 200 200 200 200 200 200",
     ("GET", "/me/certificates/<number>.json"): "302 200 404 404 404 404 200",
     ("GET", "/me/certificates/<number>.pdf"): "302 200 404 404 404 404 200",
+    ("POST", "/me/certificates/<number>/renew"): "302 302 404 404 404 404 404",
     ("GET", "/me/jp"): "302 200 200 200 200 200 200",
     ("POST", "/me/jp"): "302 400 400 400 400 400 400",
     ("GET", "/me/jp/<int:entry_id>/evidence"): "302 200 404 404 404 404 200",
+    ("GET", "/me/jp/approvals"): "302 200 200 200 200 200 200",
+    ("POST", "/me/jp/approvals/<int:entry_id>/<any(approve, reject):decision>"): "302 404 404 404 404 404 302",
+    ("GET", "/me/training-history"): "302 200 200 200 200 200 200",
+    ("GET", "/jp/rules"): "302 200 200 200 200 200 200",
     ("GET", "/metrics"): "404 404 404 404 404 404 404",
     ("GET", "/p/digital_service/static/<path:filename>"): "302 403 403 403 403 403 200",
     ("GET", "/p/digital_service/webhooks"): "302 403 403 403 403 403 200",

@@ -18,6 +18,7 @@ AUTHOR_ROUTES = [
     ("GET", "/author/courses/milik/questions"),
     ("GET", "/author/courses/milik/questions/export.gift"),
     ("POST", "/author/courses/milik/questions/import"),
+    ("POST", "/author/courses/milik/questions/import/confirm"),
     ("GET", "/author/courses/milik/questions/tf/edit"),
     ("POST", "/author/courses/milik/questions/tf/edit"),
     ("POST", "/author/courses/milik/questions/tf/delete"),

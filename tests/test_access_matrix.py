@@ -148,7 +148,9 @@ def test_counts(matrix_app, capsys):
 #: for the unit admin of B means something), the unit admin of B must not.
 PEOPLE_LISTS = ["/admin/users", "/admin/users?q=Laras", "/admin/reports/jp", "/admin/reports/jp.csv",
                 "/admin/reports/jp.xlsx", "/admin/courses/kursus-x/enrolments", "/admin/jp",
-                "/api/v1/users", "/api/v1/users?q=Laras", "/api/v1/reports/jp"]
+                "/api/v1/users", "/api/v1/users?q=Laras", "/api/v1/reports/jp",
+                "/admin/reports/training-history/download?format=csv",
+                "/admin/reports/training-history/download?format=json"]
 #: Unit lists: the admin sees unit A there, the unit admin of B only her own subtree.
 UNIT_LISTS = ["/admin/units", "/api/v1/units", "/admin/reports/courses", "/admin/reports/courses/kursus-x",
               "/admin/assignments", "/admin/assignments/overdue", "/admin/assignments/new", "/admin/users/new"]

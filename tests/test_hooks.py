@@ -230,6 +230,28 @@ def test_hook_certificate_issued(example_app, lms_client, lms_auth, lms_user, lm
     assert greetings(example_app)[-1] == f"certificate {number}"
 
 
+@pytest.mark.lms_config(EXAMPLE_SIGN=True)
+def test_hook_sign_certificate_pdf(example_app, lms_client, lms_auth, lms_user, lms_course):
+    number = certificate_for(example_app, lms_client, lms_auth, lms_user, lms_course)
+    with example_app.app_context():
+        from lms.models import Certificate
+
+        cert = db.session.scalar(select(Certificate))
+        assert (cert.sign_status, cert.signed_by) == ("signed", "example")
+    pdf = lms_client.get(f"/me/certificates/{number}.pdf").data
+    assert pdf.startswith(b"%PDF") and pdf.endswith(f"% signed by lms_example for {number}\n".encode())
+
+
+def test_hook_training_history_exporters(example_app, lms_client, lms_auth, lms_user, lms_course):
+    certificate_for(example_app, lms_client, lms_auth, lms_user, lms_course)
+    response = lms_client.get("/me/training-history?exporter=example-lines&format=txt")
+    assert response.status_code == 200 and response.mimetype == "text/plain"
+    assert response.get_data(as_text=True).endswith(";2\n")
+    lms_auth.logout()
+    lms_auth.login(lms_user("admin", nip=None))
+    assert "Example lines" in lms_client.get("/admin/reports/training-history").get_data(as_text=True)
+
+
 def test_hook_certificate_revoked(example_app, lms_client, lms_auth, lms_user, lms_course):
     number = certificate_for(example_app, lms_client, lms_auth, lms_user, lms_course)
     lms_auth.logout()
@@ -363,8 +385,8 @@ class Versioned:
 
 
 @pytest.mark.parametrize("api, reason", [
-    ("1.9", "needs plugin API 1.9; this LMS provides 1.3"),
-    ("2.0", "needs plugin API 2.0; this LMS provides 1.3"),
+    ("1.9", "needs plugin API 1.9; this LMS provides 1.4"),
+    ("2.0", "needs plugin API 2.0; this LMS provides 1.4"),
     ("one", "is not MAJOR.MINOR"),
     (None, "does not declare lms_api"),
 ])

@@ -409,3 +409,11 @@ def test_nul_in_a_json_body_is_stored_or_refused_never_a_500(lms_app, lms_client
             response = lms_client.post(url, data=body, content_type="application/json",
                                        headers={"X-CSRFToken": token})
             assert response.status_code in (201, 400, 409, 422) and response.is_json, (url, response.status_code)
+
+
+def test_an_id_no_row_can_have_is_a_plain_404(lms_client, lms_auth, lms_user):
+    """Beyond PostgreSQL's INTEGER the URL matches no route: 404, as for any missing id."""
+    lms_auth.login(lms_user("admin"))
+    for url in ("/admin/users/2147483648", "/api/v1/users/121645100408831999", "/admin/users/99999999999999999999"):
+        assert lms_client.get(url).status_code == 404, url
+    assert lms_client.get("/admin/users/2147483647").status_code == 404

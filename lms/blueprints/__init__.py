@@ -15,10 +15,10 @@ log = logging.getLogger(__name__)
 def register_all(app: Flask, host: PluginHost) -> None:
     """Register core blueprints, then each plugin's, checking that names carry the plugin's."""
     from lms.blueprints import (admin, api, auth, author, catalog, certificates, dashboard, editor,
-                                health, jp, learn, main, profile, quiz, scorm)
+                                health, jp, learn, main, offline, profile, quiz, scorm, training_history)
 
-    for module in (main, auth, profile, catalog, learn, scorm, quiz, dashboard, certificates, jp,
-                   author, editor, admin, api, health):
+    for module in (main, auth, profile, catalog, learn, scorm, quiz, offline, dashboard, certificates, jp,
+                   training_history, author, editor, admin, api, health):
         app.register_blueprint(module.bp)
     for plugin, blueprints in host.contributions("register_blueprints", app=app):
         for bp in blueprints or []:

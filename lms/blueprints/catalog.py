@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from lms.forms.courses import CatalogFilterForm, EnrolForm
-from lms.services import assets, courses, enrollment, progress, quizzes
+from lms.services import assets, competencies, courses, enrollment, progress, quizzes
 from lms.services.courses import CatalogFilters, CourseNotFound
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses")
@@ -15,7 +15,8 @@ bp = Blueprint("catalog", __name__, url_prefix="/courses")
 @bp.get("")
 def index():
     form = CatalogFilterForm(request.args)
-    form.fill_choices(courses.category_choices())
+    categories, tags = competencies.catalog_filter_choices()
+    form.fill_choices(categories, tags, competencies.spbe_domain_choices())
     filters = CatalogFilters(**form.data) if form.validate() else CatalogFilters()
     page = courses.catalog_cards(filters, page=request.args.get("page", 1, type=int))
     return render_template("catalog/index.html", form=form, page=page,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, flash, jsonify, redirect, render_template, request,
+                   stream_with_context, url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import or_, select
@@ -11,9 +12,11 @@ from sqlalchemy import or_, select
 from lms.access import role_required
 from lms.database import db
 from lms.extensions import csrf
+from lms.forms import Form
 from lms.forms.certificates import CredentialForm, ReasonForm
-from lms.models import Certificate, Role
-from lms.services import certificates
+from lms.models import Certificate, Course, Role
+from lms.services import (authoring, certificate_archive, certificate_lifecycle, certificates, orgs,
+                          user_admin)
 
 bp = Blueprint("certificates", __name__)
 
@@ -29,8 +32,9 @@ def verify(code: str):
     """Anyone may check a certificate; it shows no more than the certificate itself."""
     found = certificates.by_code(code)
     replacement = db.session.get(Certificate, found.replaced_by_id) if found and found.replaced_by_id else None
+    state = certificate_lifecycle.state(found) if found else None
     return render_template("certificates/verify.html", certificate=found, replacement=replacement,
-                           form=CredentialForm()), 200 if found else 404
+                           state=state, form=CredentialForm()), 200 if found else 404
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -76,14 +80,37 @@ def _public(certificate: Certificate | None) -> dict | None:
 @bp.get("/me/certificates")
 @login_required
 def mine():
-    return render_template("certificates/mine.html", items=certificates.of_user(current_user))
+    items = certificates.of_user(current_user)
+    today = certificate_lifecycle.today()
+    return render_template("certificates/mine.html", items=items, form=Form(),
+                           states={c.id: certificate_lifecycle.state(c, today) for c in items},
+                           renewable={c.id for c in items if certificate_lifecycle.can_recertify(c, today)})
+
+
+@bp.post("/me/certificates/<number>/renew")
+@login_required
+def renew(number: str):
+    """Recertification: the holder of an expiring certificate takes the course again."""
+    certificate = certificates.by_number(number)
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    if not Form().validate_on_submit():
+        abort(400)
+    try:
+        enrollment = certificate_lifecycle.start_recertification(current_user, certificate)
+    except certificates.CertificateError:
+        flash(_("This certificate cannot be renewed yet."), "error")
+        return redirect(url_for("certificates.mine"))
+    flash(_("Take the course again to receive a renewed certificate. Your current certificate "
+            "stays valid until it expires."), "success")
+    return redirect(url_for("catalog.course", slug=enrollment.course.slug))
 
 
 @bp.get("/me/certificates/<number>.pdf")
 @login_required
 def download_pdf(number: str):
     certificate = _readable(number)
-    return Response(certificates.pdf(certificate), mimetype="application/pdf", headers={
+    return Response(certificates.download(certificate), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="sertifikat-{certificate.number}.pdf"',
         "Cache-Control": "private, max-age=3600"})
 
@@ -149,3 +176,43 @@ def change(number: str, action: str):
     except certificates.CertificateError as exc:
         flash(str(exc), "error")
     return redirect(url_for("certificates.admin_detail", number=number))
+
+
+# ------------------------------------------------------------------ bulk download (ZIP)
+
+
+def _year() -> int | None:
+    """?year=YYYY, or None for every year; anything else is refused (400)."""
+    raw = (request.args.get("year") or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or not 2000 <= int(raw) <= 2100:
+        abort(400)
+    return int(raw)
+
+
+def _zip(scope: certificate_archive.ArchiveScope) -> Response:
+    return Response(stream_with_context(certificate_archive.stream(scope)), mimetype="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="{scope.filename()}"',
+                             "Cache-Control": "private, no-store"})
+
+
+@bp.get("/admin/units/<int:unit_id>/certificates.zip")
+@role_required(Role.UNIT_ADMIN)
+def unit_archive(unit_id: int):
+    """Every certificate of the people of a unit and its sub-units (?year= of issue): admins,
+    and unit admins of that unit's subtree; any other unit is 404."""
+    unit = orgs.get(unit_id)
+    if unit is None or not user_admin.can_see_unit(current_user, unit):
+        abort(404)
+    return _zip(certificate_archive.ArchiveScope(unit=unit, year=_year()))
+
+
+@bp.get("/author/courses/<slug>/certificates.zip")
+@role_required(Role.AUTHOR)
+def course_archive(slug: str):
+    """Every certificate of a course (?year= of issue): its authors and admins."""
+    course = db.session.scalar(select(Course).where(Course.slug == slug))
+    if course is None or not authoring.can_author(current_user, course):
+        abort(404)
+    return _zip(certificate_archive.ArchiveScope(course=course, year=_year()))

@@ -19,13 +19,14 @@ from lms.forms.quizzes import ConfirmForm
 from lms.models import Course
 from lms.packages.archive import Limits
 from lms.registry import lesson_types
-from lms.services import authoring, course_editor
+from lms.services import authoring, competencies, course_editor
 from lms.services.question_bank import questions_of
 
 bp = Blueprint("editor", __name__, url_prefix="/author/courses/<slug>/edit")
 
 #: Manifest keys whose form field has another name.
-FIELD_OF = {"id": "key", "pass": "pass_mark"}
+FIELD_OF = {"id": "key", "pass": "pass_mark", "certificate": "certificate_months",
+            "certificate.valid_for_months": "certificate_months"}
 
 
 @bp.url_value_preprocessor
@@ -123,7 +124,11 @@ def course():
     version = outline.version
     form = CourseForm(data={"title": version.title, "summary": version.summary, "language": version.language,
                             "jp": version.jp, "competency": version.competency.value,
-                            "category": version.category.slug if version.category else ""})
+                            "category": version.category.slug if version.category else "",
+                            "certificate_months": version.certificate_validity_months,
+                            "tags": competencies.version_codes(version.id),
+                            "spbe_domain": version.spbe_domain.value if version.spbe_domain else ""})
+    competencies.fill_tag_fields(form.tags, form.spbe_domain)
     if request.method == "POST" and _save(form, lambda check_only: course_editor.update_course(g.course, form.entry(), check_only=check_only)):
         return _done()
     return _page("editor/course.html", form, outline=outline)
@@ -179,6 +184,7 @@ def section_delete(index: int):
 def _lesson_form(outline) -> LessonForm:
     form = LessonForm()
     form.fill(lesson_types().values(), outline.sections)
+    competencies.fill_tag_fields(form.tags, form.spbe_domain)
     return form
 
 
@@ -205,6 +211,7 @@ def lesson(key: str):
     form, shown = _lesson_form(outline), None
     if request.method == "GET":
         form.load(stored, s_index)
+        form.tags.data = competencies.codes_of_lesson(stored.id)
     elif form.preview.data:
         shown = course_editor.preview(form.body.data or "", form.type.data or "markdown")
     elif _save(form, lambda check_only: course_editor.update_lesson(

@@ -1,4 +1,5 @@
-"""The JP ledger: a learner's yearly credits, external training, and its approval."""
+"""The JP ledger: a learner's yearly credits, experiential learning, and its approval
+(by unit admins and admins under /admin/jp, by supervisors under /me/jp/approvals)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -10,9 +11,10 @@ from flask_login import current_user, login_required
 
 from lms.access import role_required
 from lms.database import db
-from lms.forms.certificates import DecisionForm, ExternalTrainingForm
+from lms.forms.certificates import DecisionForm
+from lms.forms.experiential import ExperientialForm
 from lms.models import JpEntry, Role
-from lms.services import jp_ledger
+from lms.services import jp_ledger, jp_rules
 
 bp = Blueprint("jp", __name__)
 
@@ -21,22 +23,47 @@ bp = Blueprint("jp", __name__)
 @login_required
 def ledger():
     year = request.args.get("year", dt.date.today().year, type=int)
-    form = ExternalTrainingForm()
+    form = ExperientialForm()
     if form.validate_on_submit():
         upload = form.evidence.data
         data = upload.read(int(current_app.config["EVIDENCE_MAX_BYTES"]) + 1)
         try:
-            jp_ledger.record_external(
-                current_user, title=form.title.data, organiser=form.organiser.data,
-                start_on=form.start_on.data, end_on=form.end_on.data, jp=form.jp.data,
-                competency=form.competency.data, evidence=data, evidence_name=upload.filename or "")
+            jp_ledger.record_experiential(
+                current_user, kind=form.kind.data, title=form.title.data, organiser=form.organiser.data,
+                start_on=form.start_on.data, end_on=form.end_on.data, measure=form.amount,
+                competency=form.competency.data, evidence=data, evidence_name=upload.filename or "",
+                reference_number=form.reference_number.data or "")
         except jp_ledger.LedgerError as exc:
             form.evidence.errors = [*form.evidence.errors, str(exc.message)]
         else:
-            flash(_("Training recorded. It counts once your unit admin approves it."), "success")
+            flash(_("Recorded. It counts once your supervisor or unit admin approves it."), "success")
             return redirect(url_for("jp.ledger"))
-    return render_template("jp/ledger.html", ledger=jp_ledger.year_of(current_user, year), form=form), \
+    return render_template("jp/ledger.html", ledger=jp_ledger.year_of(current_user, year), form=form,
+                           kind_label=jp_rules.kind_label, unit_labels=jp_rules.UNITS, exporters=_own_exporters(),
+                           waiting=jp_ledger.waiting_for_supervisor(current_user)), \
         400 if form.errors else 200
+
+
+@bp.get("/jp/rules")
+@login_required
+def rules():
+    """The JP conversion rules in force, for learners, supervisors and admins alike."""
+    return render_template("jp/rules.html", rules=jp_rules.enabled_rules(),
+                           target=int(current_app.config["JP_TARGET"]))
+
+
+@bp.get("/me/jp/approvals")
+@login_required
+def approvals():
+    """A supervisor's list: their direct reports' entries waiting for a decision."""
+    return render_template("jp/pending.html", entries=jp_ledger.pending_for_supervisor(current_user),
+                           form=DecisionForm(), kind_label=jp_rules.kind_label, unit_labels=jp_rules.UNITS, as_supervisor=True)
+
+
+@bp.post("/me/jp/approvals/<int:entry_id>/<any(approve, reject):decision>")
+@login_required
+def decide_as_supervisor(entry_id: int, decision: str):
+    return _decide(entry_id, decision, "jp.approvals")
 
 
 @bp.get("/me/jp/<int:entry_id>/evidence")
@@ -55,12 +82,18 @@ def evidence(entry_id: int):
 @bp.get("/admin/jp")
 @role_required(Role.UNIT_ADMIN)
 def pending():
-    return render_template("jp/pending.html", entries=jp_ledger.pending_for(current_user), form=DecisionForm())
+    return render_template("jp/pending.html", entries=jp_ledger.pending_for(current_user), form=DecisionForm(),
+                           kind_label=jp_rules.kind_label, unit_labels=jp_rules.UNITS, as_supervisor=False)
 
 
 @bp.post("/admin/jp/<int:entry_id>/<any(approve, reject):decision>")
 @role_required(Role.UNIT_ADMIN)
 def decide(entry_id: int, decision: str):
+    return _decide(entry_id, decision, "jp.pending")
+
+
+def _decide(entry_id: int, decision: str, back: str):
+    """Shared by both lists: someone who may not review the entry gets 404 (no oracle)."""
     entry = db.session.get(JpEntry, entry_id)
     if entry is None or not jp_ledger.can_review(current_user, entry):
         abort(404)
@@ -70,7 +103,15 @@ def decide(entry_id: int, decision: str):
     try:
         jp_ledger.decide(entry, current_user, decision == "approve", form.note.data or "")
     except jp_ledger.LedgerError as exc:
+        db.session.rollback()
         flash(str(exc.message), "error")
     else:
         flash(_("Decision saved."), "success")
-    return redirect(url_for("jp.pending"))
+    return redirect(url_for(back))
+
+
+def _own_exporters():
+    """Training-history exporters offered for the learner's own download."""
+    from lms.services import training_history
+
+    return training_history.exporters()

@@ -50,9 +50,11 @@ def attempt(uid: str):
     current = _own_attempt(uid)
     if current.state != AttemptState.OPEN:
         return redirect(url_for("quiz.review", uid=uid))
+    saved = [attempts.aware(q.saved_at) for q in current.questions if q.saved_at is not None]
     return render_template("quiz/attempt.html", attempt=current, quiz=current.quiz,
                            rendered=[(q, _inputs(current, q)) for q in current.questions],
-                           autosave=current_app.config["QUIZ_AUTOSAVE_SECONDS"], form=EnrolForm())
+                           autosave=current_app.config["QUIZ_AUTOSAVE_SECONDS"], form=EnrolForm(),
+                           saved_at=int(max(saved).timestamp() * 1000) if saved else 0)
 
 
 @bp.post("/attempts/<uid>/save")
@@ -67,12 +69,18 @@ def save(uid: str):
     except attempts.AttemptClosed:
         return jsonify(error={"code": "attempt_closed", "message": _("This attempt is closed."),
                               "details": {}}), 409
-    return jsonify(saved=saved, deadline=current.deadline.isoformat() if current.deadline else None)
+    return jsonify(saved=saved, saved_at=attempts.now().isoformat(),
+                   deadline=current.deadline.isoformat() if current.deadline else None)
 
 
 @bp.post("/attempts/<uid>/submit")
 @login_required
 def submit(uid: str):
+    """Finish the attempt. Idempotent: a retry after a lost response leads to the same review.
+
+    The attempt page's script asks for JSON (``Accept: application/json``) and then goes to
+    ``redirect`` itself, so a failed request leaves the learner on the page with the answers.
+    """
     if not EnrolForm().validate_on_submit():
         abort(400)
     current = _own_attempt(uid, lock=True)
@@ -81,6 +89,8 @@ def submit(uid: str):
     finished = attempts.submit(current, responses)
     if was_open and finished.finished_by == "expired":
         flash(_("Time was up: only the answers saved in time were graded."), "info")
+    if request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json":
+        return jsonify(redirect=url_for("quiz.review", uid=uid), state=finished.state.value)
     return redirect(url_for("quiz.review", uid=uid))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import datetime as dt
+import functools
 import io
 import logging
 import os
@@ -197,6 +198,70 @@ def _compact_paths() -> dict[str, Path] | None:
     return {face: _compact_dir / _compact_name(face) for face in _FONT_FILES}
 
 
+#: Fonts for the scripts DejaVu lacks (``fonts/fallback``, see its README): per family, the
+#: regular and bold files. A character takes the first family that has it; only the families
+#: a certificate needs are loaded, so a Latin certificate costs nothing more.
+FALLBACK_DIR = FONT_DIR / "fallback"
+FALLBACK_FONTS = (
+    ("arabic", "NotoSansArabic-Regular.ttf", "NotoSansArabic-Bold.ttf"),
+    ("hebrew", "NotoSansHebrew-Regular.ttf", "NotoSansHebrew-Bold.ttf"),
+    ("devanagari", "NotoSansDevanagari-Regular.ttf", "NotoSansDevanagari-Bold.ttf"),
+    ("bengali", "NotoSansBengali-Regular.ttf", "NotoSansBengali-Bold.ttf"),
+    ("tamil", "NotoSansTamil-Regular.ttf", "NotoSansTamil-Bold.ttf"),
+    ("thai", "NotoSansThai-Regular.ttf", "NotoSansThai-Bold.ttf"),
+    ("khmer", "NotoSansKhmer-Regular.ttf", "NotoSansKhmer-Bold.ttf"),
+    ("ethiopic", "NotoSansEthiopic-Regular.ttf", None),
+    # Chinese, Japanese and Korean (Han, kana, Hangul) in 3.4 MB instead of Noto CJK's
+    # hundreds; the "Full" cut adds the rarer Han of Extension A (names do use them).
+    ("cjk", "DroidSansFallback.ttf", None),
+    ("cjk-extra", "DroidSansFallbackFull.ttf", None),
+)
+#: Scripts that need OpenType shaping (joining, reordering, conjuncts) to read correctly.
+_SHAPED_RANGES = ((0x0590, 0x08FF), (0x0900, 0x0DFF), (0x0E00, 0x0EFF), (0x1780, 0x17FF),
+                  (0xFB1D, 0xFDFF), (0xFE70, 0xFEFF))
+
+
+@functools.cache
+def cmap_of(path: Path) -> frozenset[int]:
+    """Code points a font file has a glyph for (read once per process)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(path, lazy=True) as font:
+        return frozenset(font.getBestCmap())
+
+
+def fallback_families(texts, covered: frozenset[int]) -> list[str]:
+    """The fallback families the characters of `texts` missing from `covered` need, in
+    FALLBACK_FONTS order (deterministic: it depends on the texts only)."""
+    missing = {ord(ch) for text in texts for ch in text if ord(ch) not in covered and ch.isprintable()
+               and not ch.isspace()}
+    needed = []
+    for family, regular, _bold in FALLBACK_FONTS:
+        if not missing:
+            break
+        path = FALLBACK_DIR / regular
+        if not path.exists():
+            continue
+        found = missing & cmap_of(path)
+        if found:
+            needed.append(family)
+            missing -= found
+    return needed
+
+
+def uncovered(texts) -> set[str]:
+    """Characters of `texts` that neither DejaVu nor any fallback font can draw."""
+    known = cmap_of(FONT_DIR / _FONT_FILES["sans"]).union(
+        *(cmap_of(FALLBACK_DIR / regular) for _f, regular, _b in FALLBACK_FONTS
+          if (FALLBACK_DIR / regular).exists()))
+    return {ch for text in texts for ch in text
+            if ord(ch) not in known and ch.isprintable() and not ch.isspace()}
+
+
+def _needs_shaping(texts) -> bool:
+    return any(low <= ord(ch) <= high for text in texts for ch in text for low, high in _SHAPED_RANGES)
+
+
 def preload_fonts() -> None:
     """Prepare the compact fonts now (about half a second) instead of at the first render."""
     _compact_paths()
@@ -259,6 +324,36 @@ class _Row:
 
 class _Pdf(FPDF):
     """fpdf2 with the few helpers the design needs."""
+
+    def add_fallbacks(self, texts) -> None:
+        """Load the fallback fonts `texts` need (regular as "fb-<family>", bold as
+        "fb-<family>-bold") and turn on text shaping for scripts that need it."""
+        covered = cmap_of(FONT_DIR / _FONT_FILES["sans"])
+        families = fallback_families(texts, covered)
+        if not families:
+            return
+        self._bold_fallback = {}
+        names = []
+        for family, regular, bold in FALLBACK_FONTS:
+            if family in families:
+                self.add_font(f"fb-{family}", "", FALLBACK_DIR / regular)
+                names.append(f"fb-{family}")
+                if bold and (FALLBACK_DIR / bold).exists():
+                    self.add_font(f"fb-{family}-bold", "", FALLBACK_DIR / bold)
+                    self._bold_fallback[f"fb-{family}"] = f"fb-{family}-bold"
+        self.set_fallback_fonts(names + list(self._bold_fallback.values()), exact_match=False)
+        if _needs_shaping(texts):
+            self.set_text_shaping(True)
+
+    def get_fallback_font(self, char: str, style: str = ""):
+        """The first fallback family with the glyph, in its bold cut under the bold face."""
+        regular = next((name for name in self._fallback_font_ids if not name.endswith("-bold")
+                        and ord(char) in self.fonts[name].cmap), None)
+        if regular is None:
+            return None
+        if self.font_family == "sans-bold":
+            return getattr(self, "_bold_fallback", {}).get(regular, regular)
+        return regular
 
     def fit(self, text: str, face: str, size: float, min_size: float, width: float,
             max_lines: int, max_height: float | None = None, leading: float = 1.2):
@@ -351,6 +446,7 @@ class ClassicTemplate(CertificateTemplate):
         pdf = _Pdf(orientation="L", unit="mm", format="A4")
         for face, path in _font_paths(faces).items():
             pdf.add_font(face, "", path)
+        pdf.add_fallbacks([text for texts in faces.values() for text in texts])
         pdf.set_auto_page_break(False)
         pdf.set_margin(0)
         pdf.c_margin = 0

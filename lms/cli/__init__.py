@@ -16,10 +16,12 @@ from lms.plugins import PluginHost
 
 def init_app(app: Flask, host: PluginHost) -> None:
     """Build a fresh `lms` group for this app so plugin commands never leak between apps."""
-    from lms.cli import backup, bench, courses, learning, notifications, reports, site, users, worker, xapi
+    from lms.cli import (backup, bench, certificates, courses, learning, notifications, reports, site,
+                         training_history, users, worker, xapi)
 
     group = AppGroup("lms", help="ASN LMS administration.")
-    for module in (site, courses, learning, users, reports, notifications, xapi, worker, bench, backup):
+    for module in (site, courses, learning, users, reports, training_history, notifications, xapi, worker, bench,
+                   backup, certificates):
         for command in module.COMMANDS:
             group.add_command(command)
     host.call("register_commands", cli=group)

@@ -28,6 +28,10 @@ def core_periodic_jobs(app) -> list:
     from lms.services import notifications, package_imports, xapi
 
     found = [PeriodicJob(notifications.send_due, 60), PeriodicJob(package_imports.resume_stale, 60)]
+    from lms.services import certificate_lifecycle as certs  # docs/certificates.md, "Lifecycle"
+
+    found += [PeriodicJob(certs.send_expiry_reminders, 3600), PeriodicJob(certs.sign_pending, 300),
+              PeriodicJob(certs.render_missing, 600)]
     if (app.config.get("XAPI_ENDPOINT") or "").strip():
         found.append(PeriodicJob(xapi.send_due, 60))
     return found

@@ -25,11 +25,16 @@ class CatalogFilterForm(Form):
         SelectChoice("en", "English")])
     jp_min = IntegerField(_l("JP from"), validators=[Optional(), NumberRange(0, 200)])
     jp_max = IntegerField(_l("JP to"), validators=[Optional(), NumberRange(0, 200)])
+    tag = SelectField(_l("Trains the competency"), validators=[Optional()])
+    spbe = SelectField(_l("SPBE domain"), validators=[Optional()])
 
-    def fill_choices(self, categories: list[tuple[str, str]]) -> None:
-        """`categories`: (slug, name) pairs."""
+    def fill_choices(self, categories: list[tuple[str, str]], tags: list[tuple[str, str]] = (),
+                     domains: list[tuple[str, str]] = ()) -> None:
+        """`categories`, `tags` (competency codes), `domains` (SPBE): (value, name) pairs."""
         self.category.choices = [SelectChoice("", _l("All"))] + [
             SelectChoice(slug, name) for slug, name in categories]
+        self.tag.choices = [SelectChoice("", _l("All"))] + [SelectChoice(c, n) for c, n in tags]
+        self.spbe.choices = [SelectChoice("", _l("All"))] + [SelectChoice(c, n) for c, n in domains]
 
 
 class EnrolForm(Form):

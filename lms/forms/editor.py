@@ -43,12 +43,20 @@ class CourseForm(Form):
     competency = SelectField(_l("Competency"), validate_choice=False,
                              choices=[SelectChoice(kind, LABELS["competency"][kind]) for kind in COMPETENCIES])
     category = StringField(_l("Category"), description=_l("Optional; a short name such as pelayanan-publik."))
+    tags = MultiCheckboxField(_l("Competencies trained"), validate_choice=False,
+                              description=_l("From the competency catalogue; the gap view recommends the course for them."))
+    spbe_domain = SelectField(_l("SPBE domain"), validate_choice=False,
+                              description=_l("For digital-service (SPBE) content; optional."))
+    certificate_months = IntegerField(_l("Certificate valid for (months)"), validators=[Optional()],
+                                      description=_l("Optional; empty: certificates never expire."))
 
     def entry(self) -> dict:
         """The manifest fields this form stands for."""
         return {"title": _text(self.title.data), "summary": _text(self.summary.data),
                 "language": self.language.data, "jp": self.jp.data, "competency": self.competency.data,
-                "category": _text(self.category.data)}
+                "category": _text(self.category.data),
+                "competencies": list(self.tags.data or []), "spbe_domain": self.spbe_domain.data or None,
+                "certificate": {"valid_for_months": self.certificate_months.data}}
 
 
 class SectionForm(Form):
@@ -74,6 +82,9 @@ class LessonForm(Form):
     url = StringField(_l("Address (URL)"), description=_l("For video, file and link lessons."))
     filename = StringField(_l("File name shown"), description=_l("For file lessons; optional."))
     description = TextAreaField(_l("Description"), description=_l("For video, file and link lessons; optional."))
+    tags = MultiCheckboxField(_l("Competencies trained"), validate_choice=False,
+                              description=_l("Only when the lesson trains more than the course's competencies."))
+    spbe_domain = SelectField(_l("SPBE domain"), validate_choice=False)
     save = SubmitField(_l("Save"))
     preview = SubmitField(_l("Preview"))
 
@@ -85,6 +96,7 @@ class LessonForm(Form):
         """Show a stored lesson (GET)."""
         self.title.data, self.type.data, self.section.data = lesson.title, lesson.type, section
         self.required.data, self.body.data = lesson.required, lesson.source or ""
+        self.spbe_domain.data = lesson.spbe_domain.value if lesson.spbe_domain else ""
         for name in TYPE_FIELDS:
             self[name].data = str(lesson.data.get(name) or "")
 
@@ -92,7 +104,8 @@ class LessonForm(Form):
         section = self.section.data if isinstance(self.section.data, int) else -1
         return LessonInput(title=_text(self.title.data), type=self.type.data or "", required=bool(self.required.data),
                            section=section, body=self.body.data or "",
-                           fields={name: self[name].data for name in TYPE_FIELDS})
+                           fields={name: self[name].data for name in TYPE_FIELDS},
+                           competencies=list(self.tags.data or []), spbe_domain=self.spbe_domain.data or None)
 
 
 class QuizForm(Form):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import DecimalField, SelectChoice, SelectField, TextAreaField
+from wtforms import DecimalField, HiddenField, SelectChoice, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from lms.forms import Form
@@ -18,11 +18,26 @@ class GradeForm(Form):
 
 
 class QuestionImportForm(Form):
-    file = FileField(_l("Question file (.gift or .yaml)"), validators=[FileRequired()])
+    """Upload a question file: "check" is the dry run, a plain submit imports at once."""
+
+    file = FileField(_l("Question file (GIFT, YAML, Aiken, CSV or XLSX)"), validators=[FileRequired()])
+    format = SelectField(_l("Format"), validators=[Optional()], choices=[
+        SelectChoice("", _l("By file name")), SelectChoice("gift", "GIFT"), SelectChoice("yaml", "YAML"),
+        SelectChoice("aiken", "Aiken"), SelectChoice("csv", "CSV"), SelectChoice("xlsx", "XLSX")])
     quiz = SelectField(_l("Also add to quiz"), validators=[Optional()])
+    check = SubmitField(_l("Check the file"))
 
     def fill_quizzes(self, quizzes) -> None:
         self.quiz.choices = [SelectChoice("", "—")] + [SelectChoice(q.key, q.title) for q in quizzes]
+
+
+class QuestionImportConfirmForm(Form):
+    """Import the file just checked: ``digest`` pins the exact file the author previewed."""
+
+    digest = HiddenField(validators=[Optional(), Length(max=64)])
+    filename = HiddenField(validators=[Optional(), Length(max=200)])
+    format = HiddenField(validators=[Optional(), Length(max=10)])
+    quiz = HiddenField(validators=[Optional(), Length(max=80)])
 
 
 class QuestionEditForm(Form):

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String, Text, func, text
+from sqlalchemy import (Date, DateTime, ForeignKey, Index, Integer, Numeric, String, Text,
+                        UniqueConstraint, func, text)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lms.database import db, str_enum
@@ -21,6 +23,9 @@ from lms.models.users import User
 class CertificateStatus(str, enum.Enum):
     VALID = "valid"
     REVOKED = "revoked"
+    #: Renewed by recertification: history, valid until its expiry date was reached or
+    #: the new certificate replaced it (``replaced_by_id``); its JP credit stays.
+    SUPERSEDED = "superseded"
 
 
 class Certificate(db.Model):
@@ -64,8 +69,32 @@ class Certificate(db.Model):
     replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("certificates.id"), index=True)
     #: SHA-256 of the rendered PDF (cached file), set on first rendering.
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: Last day the certificate is valid (issue date + the version's validity); None: no expiry.
+    expires_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    #: Electronic signature by the ``sign_certificate_pdf`` hook, done by a background job:
+    #: None (not tried yet), "signed", "skipped" (no plugin signs it) or "failed" (retried).
+    sign_status: Mapped[str | None] = mapped_column(String(20), index=True)
+    sign_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    sign_error: Mapped[str | None] = mapped_column(Text)
+    signed_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    #: SHA-256 of the signed copy (stored beside the PDF) and the plugin that signed it.
+    signed_sha256: Mapped[str | None] = mapped_column(String(64))
+    signed_by: Mapped[str | None] = mapped_column(String(100))
 
     user: Mapped[User] = relationship()
+
+
+class CertificateReminder(db.Model):
+    """An expiry notice sent for a certificate ("60", "14" days before, or "expired"):
+    the unique pair makes every notice go out exactly once, even from two workers."""
+
+    __tablename__ = "certificate_reminders"
+    __table_args__ = (UniqueConstraint("certificate_id", "kind", name="uq_certificate_reminders_kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(ForeignKey("certificates.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    sent_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
 class CertificateEvent(db.Model):
@@ -125,5 +154,19 @@ class JpEntry(db.Model):
     decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     decision_note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    #: (The columns below have server defaults only, so inserts written for the older
+    #: ledger, like the core_0011 test's, still work.)
+    #: Experiential learning (lms.services.jp_rules): the kind (coaching, magang, ...; ""
+    #: for course credits), the raw measure the learner gave (hours, days, meetings or JP,
+    #: in ``measure_unit`` as the rule said when it was recorded) that ``jp`` was computed from.
+    #: (Filtered only together with user_id and year: ix_jp_entries_user_year_status serves it.)
+    kind: Mapped[str] = mapped_column(String(20), server_default="")
+    measure: Mapped[Decimal | None] = mapped_column(Numeric(8, 2))
+    measure_unit: Mapped[str] = mapped_column(String(10), server_default="")
+    #: Number printed on the external certificate or letter (for the training-history export).
+    reference_number: Mapped[str] = mapped_column(String(100), server_default="")
+    #: In which capacity the decision was taken: supervisor | unit_admin | admin.
+    decided_as: Mapped[str] = mapped_column(String(20), server_default="")
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -25,6 +25,15 @@ class Competency(str, enum.Enum):
     SOSIAL_KULTURAL = "sosial-kultural"
 
 
+class SpbeDomain(str, enum.Enum):
+    """The four domains of the SPBE evaluation (Perpres 95/2018, PermenPANRB 59/2020)."""
+
+    KEBIJAKAN_INTERNAL = "kebijakan-internal"
+    TATA_KELOLA = "tata-kelola"
+    MANAJEMEN = "manajemen"
+    LAYANAN = "layanan"
+
+
 class VersionStatus(str, enum.Enum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -110,6 +119,11 @@ class CourseVersion(db.Model):
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
     #: SHA-256 of the plugin package this version was installed from (see services.curricula).
     package_digest: Mapped[str | None] = mapped_column(String(64))
+    #: SPBE domain of digital-service content (catalog filter, competency gap view).
+    spbe_domain: Mapped[SpbeDomain | None] = mapped_column(str_enum(SpbeDomain, 30), index=True)
+    #: Months a certificate of this version stays valid (course.yaml ``certificate:
+    #: {valid_for_months: N}``); None: it never expires.
+    certificate_validity_months: Mapped[int | None] = mapped_column(Integer)
 
     course: Mapped[Course] = relationship(back_populates="versions")
     category: Mapped[Category | None] = relationship()
@@ -155,6 +169,8 @@ class Lesson(db.Model):
     source: Mapped[str | None] = mapped_column(Text)
     #: Sanitised HTML rendered once at import, never per request.
     body_html: Mapped[str] = mapped_column(Text, default="")
+    #: SPBE domain of this lesson when it differs from (or refines) its version's.
+    spbe_domain: Mapped[SpbeDomain | None] = mapped_column(str_enum(SpbeDomain, 30), index=True)
 
     version: Mapped[CourseVersion] = relationship(back_populates="lessons")
     section: Mapped[Section] = relationship(back_populates="lessons")

@@ -36,7 +36,7 @@ class PackageImport(db.Model):
     problems: Mapped[list] = mapped_column(JSON, default=list)
     message: Mapped[str] = mapped_column(String(500), default="")
     #: Why it failed: "invalid" (the package's problems), "forbidden" (another author's
-    #: course) or "error" (the server's fault; logged).
+    #: course), "storage_full" (no room for its files) or "error" (the server's fault; logged).
     error: Mapped[str] = mapped_column(String(20), default="")
     version_id: Mapped[int | None] = mapped_column(ForeignKey("course_versions.id", ondelete="SET NULL"), index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

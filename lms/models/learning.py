@@ -58,6 +58,9 @@ class Enrollment(db.Model):
     due_on: Mapped[dt.date | None] = mapped_column(Date, index=True)
     #: The assignment whose due date this is (the learner's row in its per-learner status).
     assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
+    #: Set when the holder of an expiring certificate retakes the course (recertification):
+    #: quiz attempts started before it belong to the earlier certificate and no longer count.
+    cycle_started_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     course: Mapped[Course] = relationship()

@@ -62,7 +62,13 @@ class User(UserMixin, db.Model):
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
                                                       index=True)
 
+    #: The position (jabatan) from the competency catalogue, beside the free-text `jabatan`:
+    #: its required competencies make the person's gap (lms.services.competencies).
+    position_id: Mapped[int | None] = mapped_column(ForeignKey("positions.id", ondelete="SET NULL"),
+                                                    index=True)
+
     unit: Mapped[Unit | None] = relationship()
+    position: Mapped["Position | None"] = relationship()  # noqa: F821
     supervisor: Mapped[User | None] = relationship(remote_side=[id], foreign_keys=[supervisor_id])
 
     @property

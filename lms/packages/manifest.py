@@ -4,10 +4,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from lms.packages.evaluation_spec import parse_evaluation
+
 FORMAT = "lms-course/1"
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,118}[a-z0-9])?$")
 LESSON_ID = re.compile(r"^[a-z0-9](?:[a-z0-9_-]{0,78}[a-z0-9])?$")
 COMPETENCIES = ("teknis", "manajerial", "sosial-kultural")
+#: Codes of the competency catalogue (checked against the database at import).
+COMPETENCY_CODE = re.compile(r"^[a-z0-9](?:[a-z0-9._-]{0,38}[a-z0-9])?$")
+SPBE_DOMAINS = ("kebijakan-internal", "tata-kelola", "manajemen", "layanan")
+MAX_TAGS = 30
 LANGUAGES = ("id", "en")
 MAX_JP = 200
 
@@ -32,6 +38,8 @@ class LessonSpec:
     file: str | None
     required: bool
     entry: dict  # the whole manifest entry, for the lesson type's own fields
+    competencies: list[str] = field(default_factory=list)
+    spbe_domain: str | None = None
 
 
 GRADING_METHODS = ("highest", "last", "average")
@@ -78,6 +86,13 @@ class CourseSpec:
     sections: list[SectionSpec]
     #: Certificate design key (a registered template); None keeps the course's current one.
     certificate_template: str | None = None
+    #: ``certificate: {valid_for_months: N}``: certificates expire N months after issue.
+    certificate_validity_months: int | None = None
+    #: Codes of the competency catalogue the course trains (docs/competencies.md).
+    competencies: list[str] = field(default_factory=list)
+    spbe_domain: str | None = None
+    #: ``evaluation:``: the course's feedback form (lms.packages.evaluation_spec); None: unchanged.
+    evaluation: dict | None = None
 
     def lessons(self) -> list[LessonSpec]:
         return [lesson for section in self.sections for lesson in section.lessons]
@@ -128,6 +143,7 @@ def parse_manifest(data, file: str = "course.yaml") -> tuple[CourseSpec | None, 
         cover=check.text(data, "cover", "", required=False, max_len=300) or None,
         sections=_sections(check, data.get("sections")),
         certificate_template=check.text(data, "certificate_template", "", required=False, max_len=40) or None,
+        evaluation=parse_evaluation(check, data.get("evaluation")),
     )
     return (None if check.problems else spec), check.problems
 
@@ -139,7 +155,61 @@ def _catalog_fields(check: _Checker, data: dict) -> dict:
             "jp": _jp(check, data),
             "competency": _choice(check, data, "competency", COMPETENCIES),
             "summary": check.text(data, "summary", "", required=False, max_len=2000),
-            "category": check.text(data, "category", "", required=False, max_len=80) or None}
+            "category": check.text(data, "category", "", required=False, max_len=80) or None,
+            "competencies": _codes(check, data, ""),
+            "spbe_domain": _spbe_domain(check, data, ""),
+            "certificate_validity_months": _validity(check, data)}
+
+
+MAX_VALIDITY_MONTHS = 240
+
+
+def _validity(check: _Checker, data: dict) -> int | None:
+    """``certificate: {valid_for_months: N}`` (1..240); absent or empty: never expires."""
+    section = data.get("certificate")
+    if section in (None, ""):
+        return None
+    if not isinstance(section, dict):
+        check.add("certificate", "must be a mapping such as {valid_for_months: 24}")
+        return None
+    unknown = sorted(set(section) - {"valid_for_months"})
+    if unknown:
+        check.add("certificate", f"unknown field(s): {', '.join(map(str, unknown))}")
+    value = section.get("valid_for_months")
+    if value in (None, "", 0):
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_VALIDITY_MONTHS:
+        check.add("certificate.valid_for_months",
+                  f"must be a whole number of months from 1 to {MAX_VALIDITY_MONTHS}")
+        return None
+    return value
+
+
+def _codes(check: _Checker, data: dict, where: str) -> list[str]:
+    """A list of competency codes: well-formed and unique (their existence is checked at import)."""
+    value = data.get("competencies")
+    if value is None:
+        return []
+    if not isinstance(value, list) or len(value) > MAX_TAGS:
+        check.add(where + "competencies", f"must be a list of at most {MAX_TAGS} competency codes")
+        return []
+    codes: list[str] = []
+    for i, code in enumerate(value):
+        if not isinstance(code, str) or not COMPETENCY_CODE.match(code):
+            check.add(f"{where}competencies[{i}]", "use lowercase letters, digits, '.', '-' and '_'")
+        elif code not in codes:
+            codes.append(code)
+    return codes
+
+
+def _spbe_domain(check: _Checker, data: dict, where: str) -> str | None:
+    value = data.get("spbe_domain")
+    if value in (None, ""):
+        return None
+    if value not in SPBE_DOMAINS:
+        check.add(where + "spbe_domain", f"must be one of {', '.join(SPBE_DOMAINS)}")
+        return None
+    return value
 
 
 def _choice(check: _Checker, data: dict, key: str, allowed, default=None) -> str:
@@ -264,7 +334,8 @@ def _lesson(check: _Checker, entry, where: str, seen: dict[str, str]) -> LessonS
     required = entry.get("required", True)
     if not isinstance(required, bool):
         check.add(where + "required", "must be true or false")
-    return LessonSpec(lesson_id, check.text(entry, "title", where), kind, file, required is not False, entry)
+    return LessonSpec(lesson_id, check.text(entry, "title", where), kind, file, required is not False, entry,
+                      competencies=_codes(check, entry, where), spbe_domain=_spbe_domain(check, entry, where))
 
 
 # --------------------------------------------------------------------- single parts

@@ -64,9 +64,12 @@ def aware(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 def attempts_of(user: User, course: Course, quiz_key: str) -> list[Attempt]:
+    """The learner's attempts of this certification cycle (see quizzes.in_current_cycle)."""
+    from lms.services.quizzes import in_current_cycle
+
     return list(db.session.scalars(select(Attempt).where(
-        Attempt.user_id == user.id, Attempt.course_id == course.id, Attempt.quiz_key == quiz_key)
-        .order_by(Attempt.number)))
+        Attempt.user_id == user.id, Attempt.course_id == course.id, Attempt.quiz_key == quiz_key,
+        in_current_cycle(user.id, course.id)).order_by(Attempt.number)))
 
 
 def open_attempt(attempts: list[Attempt]) -> Attempt | None:

@@ -46,13 +46,20 @@ def issue_for_enrollment(enrollment: Enrollment, actor: User | None = None) -> C
 
     Flushes but does not commit: the caller's transaction (the completion) commits both.
     """
+    from lms.services import certificate_lifecycle
+
     existing = valid_certificate(enrollment.id)
-    if existing is not None:
+    if existing is not None and not certificate_lifecycle.renews(existing, enrollment):
         return existing
     if enrollment.completed_at is None:
         raise CertificateError("the enrolment is not completed")
+    if existing is not None:  # recertification: the old one becomes history
+        certificate_lifecycle.supersede(existing)
     version = db.session.get(CourseVersion, enrollment.completed_version_id)
     certificate = _new_certificate(enrollment, version, db.session.get(User, enrollment.user_id))
+    if existing is not None:
+        existing.replaced_by_id = certificate.id
+        _audit(existing, "renewed", actor, f"replaced by {certificate.number}")
     db.session.add(JpEntry(user_id=certificate.user_id, year=certificate.completed_on.year,
                            source=JpSource.COURSE, status=JpStatus.APPROVED, jp=certificate.jp,
                            title=certificate.course_title, organiser=certificate.issuer_name,
@@ -79,6 +86,9 @@ def _new_certificate(enrollment: Enrollment, version: CourseVersion, user: User)
     db.session.add(certificate)
     db.session.flush()  # the number carries the row id: unique without a race
     certificate.number = f"{cfg['CERT_NUMBER_PREFIX']}-{local_date(now).year}-{certificate.id:06d}"
+    from lms.services.certificate_lifecycle import expiry_for
+
+    certificate.expires_on = expiry_for(version, local_date(now))
     return certificate
 
 
@@ -150,7 +160,12 @@ def history(certificate: Certificate) -> list[CertificateEvent]:
 def public_view(certificate: Certificate) -> dict:
     """What anyone checking a certificate may see: exactly what is printed on it, and its
     status (the verify page, its JSON twin and the API share this one definition)."""
+    from lms.services.certificate_lifecycle import state
+
     return {"number": certificate.number, "status": certificate.status.value,
+            "state": state(certificate),
+            "expires_on": certificate.expires_on.isoformat() if certificate.expires_on else None,
+            "pdf_sha256": certificate.pdf_sha256, "signed_pdf_sha256": certificate.signed_sha256,
             "holder_name": certificate.holder_name, "holder_nip": certificate.holder_nip,
             "course_title": certificate.course_title, "course_version": certificate.course_version,
             "jp": certificate.jp, "competency": certificate.competency,
@@ -191,12 +206,27 @@ def pdf(certificate: Certificate) -> bytes:
     name = f"certificates/{certificate.code}.pdf"
     files = storage()
     if files.exists(name):
-        return files.read(name)
+        data = files.read(name)
+        if certificate.pdf_sha256 is None:  # stored, but its hash was never recorded
+            certificate.pdf_sha256 = hashlib.sha256(data).hexdigest()
+            db.session.commit()
+        return data
     data = certificate_templates().get(certificate.template).render(data_of(certificate))
     files.write(name, data)
     certificate.pdf_sha256 = hashlib.sha256(data).hexdigest()
     db.session.commit()
     return data
+
+
+def download(certificate: Certificate) -> bytes:
+    """What the holder downloads: the electronically signed copy once there is one."""
+    from lms.services.certificate_lifecycle import signed_name
+
+    if certificate.signed_sha256:
+        files = storage()
+        if files.exists(signed_name(certificate)):
+            return files.read(signed_name(certificate))
+    return pdf(certificate)
 
 
 def render_pdf(certificate_id: int) -> None:

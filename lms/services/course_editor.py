@@ -25,11 +25,12 @@ from lms.models import (Asset, Competency, Course, CourseVersion, GradingMethod,
 from lms.packages import manifest
 from lms.packages.archive import (MAX_PROBLEMS_PER_FILE, MAX_TEXT_BYTES, asset_references, asset_url,
                                   markdown_problems)
+from lms.models.courses import SpbeDomain
 from lms.packages.manifest import Problem, QuizSpec
 from lms.registry import lesson_types
 from lms.scorm.files import in_folder
 from lms.services import assets as asset_store
-from lms.services import drafts
+from lms.services import competencies, drafts
 from lms.storage import storage
 from lms.services import quizzes as quiz_rules
 from lms.services.question_bank import questions_of
@@ -161,6 +162,7 @@ def update_course(course: Course, data: dict, *, check_only: bool = False) -> Co
 
     before = current(course)
     fields, problems = manifest.catalog_fields(data, file="")
+    problems += competencies.unknown_codes(fields["competencies"], "tags")
     after = _begin(course, before, problems, check_only)
     if after is None:
         return before.version
@@ -168,6 +170,9 @@ def update_course(course: Course, data: dict, *, check_only: bool = False) -> Co
     version.title, version.summary, version.language = fields["title"], fields["summary"], fields["language"]
     version.jp, version.competency = fields["jp"], Competency(fields["competency"])
     version.category = category_for(fields["category"])
+    version.certificate_validity_months = fields["certificate_validity_months"]
+    version.spbe_domain = SpbeDomain(fields["spbe_domain"]) if fields["spbe_domain"] else None
+    competencies.tag_version(version, fields["competencies"])
     return _finish(after)
 
 
@@ -237,19 +242,26 @@ class LessonInput:
     section: int
     body: str = ""
     fields: dict | None = None  # url, filename, description
+    #: Competency codes and SPBE domain of the lesson; None leaves the stored ones.
+    competencies: list[str] | None = None
+    spbe_domain: str | None = None
 
 
 def _lesson_entry(key: str, data: LessonInput, old: Lesson | None) -> dict:
     """The manifest entry the form stands for; a type's other stored fields are kept."""
     kept = dict(old.data) if old is not None and old.type == data.type else {}
     fields = {name: (value or "").strip() for name, value in (data.fields or {}).items()}
-    return {**kept, **fields, "id": key, "title": data.title, "type": data.type, "required": data.required}
+    entry = {**kept, **fields, "id": key, "title": data.title, "type": data.type, "required": data.required}
+    if data.competencies is not None:
+        entry["competencies"], entry["spbe_domain"] = list(data.competencies), data.spbe_domain or None
+    return entry
 
 
 def _check_lesson(before: Layout, entry: dict, data: LessonInput, besides: str = "") -> list[Problem]:
     """Problems exactly as an import finds them: manifest fields, the type's own rules, the
     Markdown of types with a body, and the package files (assets) the lesson names."""
     _spec, problems = manifest.lesson_entry(entry, before.taken(besides), file="")
+    problems += competencies.unknown_codes(entry.get("competencies") or [], "tags")
     if not 0 <= data.section < len(before.sections):
         problems.append(_problem("section", "no such section"))
     registry = lesson_types()
@@ -338,6 +350,15 @@ def _store_lesson(lesson: Lesson, entry: dict, data: LessonInput) -> None:
     lesson.data, lesson.source, lesson.body_html = prepared.data, prepared.source, prepared.body_html
 
 
+def _tag_lesson(lesson: Lesson, data: LessonInput) -> None:
+    """Store the lesson's SPBE domain and competency tags when the form sent them."""
+    if data.competencies is None:
+        return
+    lesson.spbe_domain = SpbeDomain(data.spbe_domain) if data.spbe_domain else None
+    db.session.flush()
+    competencies.tag_lesson(lesson, data.competencies)
+
+
 def add_lesson(course: Course, key: str, data: LessonInput, *, check_only: bool = False) -> CourseVersion:
     """Add a lesson at the end of section `data.section`; its id is fixed from now on."""
     before = current(course)
@@ -348,6 +369,7 @@ def add_lesson(course: Course, key: str, data: LessonInput, *, check_only: bool 
     lesson = Lesson(version=after.version, section=after.sections[data.section], key=key, position=0)
     _store_lesson(lesson, entry, data)
     db.session.add(lesson)
+    _tag_lesson(lesson, data)
     after.lessons[data.section].append(lesson)
     return _finish(after)
 
@@ -362,6 +384,7 @@ def update_lesson(course: Course, key: str, data: LessonInput, *, check_only: bo
         return before.version
     s_index, lesson = after.lesson(key)
     _store_lesson(lesson, entry, data)
+    _tag_lesson(lesson, data)
     if s_index != data.section:
         after.lessons[s_index].remove(lesson)
         after.lessons[data.section].append(lesson)

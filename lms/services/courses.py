@@ -46,22 +46,29 @@ def import_version(spec: CourseSpec, bodies: dict[str, str],
     `package_digest` records which package the version came from (curricula skip repeats).
     """
     from lms.services import assets as asset_store
+    from lms.services import competencies
     from lms.services.quizzes import add_quizzes, quiz_problems
 
     files = assets or {}
     parsed, quiz_found = quiz_problems(spec.quizzes(), bodies)
-    problems = _lesson_problems(spec, bodies) + quiz_found + asset_store.check(spec, bodies, files)
+    problems = (_lesson_problems(spec, bodies) + quiz_found + asset_store.check(spec, bodies, files)
+                + competencies.package_problems(spec))
     if problems:
         raise PackageInvalid(problems)
     course = db.session.scalar(select(Course).where(Course.slug == spec.slug)) or Course(slug=spec.slug)
     if spec.certificate_template:
         course.certificate_template = spec.certificate_template
+    if spec.evaluation is not None:
+        from lms.services import evaluation
+
+        evaluation.apply_manifest(course, spec.evaluation)
     number = 1 + (db.session.scalar(select(func.max(CourseVersion.number))
                                     .where(CourseVersion.course_id == course.id)) or 0) if course.id else 1
     version = CourseVersion(course=course, number=number, title=spec.title, summary=spec.summary,
                             language=spec.language, jp=spec.jp, competency=Competency(spec.competency),
                             category=category_for(spec.category), cover_image=spec.cover,
-                            package_digest=package_digest)
+                            package_digest=package_digest, spbe_domain=spec.spbe_domain,
+                            certificate_validity_months=spec.certificate_validity_months)
     position = 0
     stored_questions: set[str] = set()
     for s_index, section_spec in enumerate(spec.sections):
@@ -73,9 +80,12 @@ def import_version(spec: CourseSpec, bodies: dict[str, str],
             db.session.add(Lesson(version=version, section=section, key=lesson_spec.id,
                                   position=position, title=lesson_spec.title, type=lesson_spec.type,
                                   required=lesson_spec.required, data=prepared.data,
-                                  source=prepared.source, body_html=prepared.body_html))
+                                  source=prepared.source, body_html=prepared.body_html,
+                                  spbe_domain=lesson_spec.spbe_domain))
             position += 1
     db.session.add(version)
+    if spec.competencies or any(lesson.competencies for lesson in spec.lessons()):
+        competencies.tag_imported(version, spec)
     with asset_store.storing(files) as stored:
         asset_store.add_rows(version, stored)
         db.session.commit()
@@ -184,6 +194,9 @@ class CatalogFilters:
     language: str = ""
     jp_min: int | None = None
     jp_max: int | None = None
+    #: A competency code of the catalogue (course or lesson tag) and an SPBE domain.
+    tag: str = ""
+    spbe: str = ""
 
 
 @dataclass
@@ -279,6 +292,10 @@ def _catalog_query(filters: CatalogFilters):
         query = query.where(CourseVersion.jp >= filters.jp_min)
     if filters.jp_max is not None:
         query = query.where(CourseVersion.jp <= filters.jp_max)
+    if filters.tag or filters.spbe:
+        from lms.services import competencies
+
+        query = query.where(*competencies.catalog_conditions(filters.tag, filters.spbe))
     return query
 
 

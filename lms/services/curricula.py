@@ -49,9 +49,15 @@ def available(plugin: str | None = None) -> list[Package]:
     """Packages of the enabled plugins (or of one), in plugin then path order."""
     host = current_app.extensions["lms"]
     found = []
-    for name, paths in host.contributions("register_curricula"):
-        if plugin is None or name == plugin:
-            found += [Package(name, Path(p)) for p in paths or []]
+    for impl in reversed(host.pm.hook.register_curricula.get_hookimpls()):
+        if plugin is not None and impl.plugin_name != plugin:
+            continue
+        try:  # called at the administrator's request: say which plugin failed, refuse nothing
+            paths = impl.function()
+        except Exception as exc:
+            raise CurriculaError(f"plugin {impl.plugin_name!r} failed in register_curricula: "
+                                 f"{type(exc).__name__}: {exc}") from exc
+        found += [Package(impl.plugin_name, Path(p)) for p in paths or []]
     return sorted(found, key=lambda p: (p.plugin, str(p.path)))
 
 

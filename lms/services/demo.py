@@ -72,8 +72,35 @@ def seed() -> list[str]:
             person.supervisor = boss
             db.session.commit()
             lines.append(f"user {email} reports to {boss_email}")
+    lines += seed_competencies()
     lines += seed_courses()
     return lines or ["demo content already present"]
+
+
+#: A demo position (jabatan) with required competencies, held by the demo learner, so
+#: "Kompetensi saya" and the unit gap view show something (docs/competencies.md).
+DEMO_POSITION = ("PENGADMINISTRASI-KEPENDUDUKAN", "Pengadministrasi Kependudukan",
+                 {"integritas": 2, "pelayanan-publik": 2, "komunikasi": 1, "literasi-digital": 1,
+                  "spbe-layanan": 1})
+
+
+def seed_competencies() -> list[str]:
+    """The standard competency catalogue and the demo position of the demo learner."""
+    from lms.services import competencies
+
+    lines = []
+    if added := competencies.seed_standard():
+        lines.append(f"{added} standard competencies added")
+    code, name, requirements = DEMO_POSITION
+    position = competencies.position_by_code(code)
+    if position is None:
+        position = competencies.save_position(None, None, code=code, name=name, requirements=requirements)
+        lines.append(f"position {code} created")
+    learner = accounts.find_by_email("asn@demo.lms.id")
+    if learner is not None and learner.position_id is None:
+        competencies.assign_position(None, learner, position)
+        lines.append(f"user asn@demo.lms.id holds position {code}")
+    return lines
 
 
 def seed_courses() -> list[str]:

@@ -28,7 +28,7 @@ def editable_version(course: Course) -> CourseVersion:
 def copy_version(source: CourseVersion) -> CourseVersion:
     """A new draft with the same content: sections, lessons, quizzes, questions and assets
     (new rows sharing the same stored blobs)."""
-    from lms.services import assets
+    from lms.services import assets, competencies
 
     source = db.session.scalar(select(CourseVersion).where(CourseVersion.id == source.id).options(
         selectinload(CourseVersion.sections).selectinload(Section.lessons)))
@@ -37,7 +37,8 @@ def copy_version(source: CourseVersion) -> CourseVersion:
     copy = CourseVersion(course_id=source.course_id, number=number, title=source.title,
                          summary=source.summary, language=source.language, jp=source.jp,
                          competency=source.competency, category_id=source.category_id,
-                         cover_image=source.cover_image)
+                         cover_image=source.cover_image, spbe_domain=source.spbe_domain,
+                         certificate_validity_months=source.certificate_validity_months)
     sections = {}
     for section in source.sections:
         sections[section.id] = Section(version=copy, position=section.position, title=section.title)
@@ -45,7 +46,7 @@ def copy_version(source: CourseVersion) -> CourseVersion:
             db.session.add(Lesson(version=copy, section=sections[section.id], key=lesson.key,
                                   position=lesson.position, title=lesson.title, type=lesson.type,
                                   required=lesson.required, data=dict(lesson.data), source=lesson.source,
-                                  body_html=lesson.body_html))
+                                  body_html=lesson.body_html, spbe_domain=lesson.spbe_domain))
     for question in db.session.scalars(select(Question).where(Question.version_id == source.id)):
         db.session.add(Question(version=copy, key=question.key, category=question.category,
                                 type=question.type, points=question.points,
@@ -55,6 +56,7 @@ def copy_version(source: CourseVersion) -> CourseVersion:
     assets.copy_rows(source, copy)
     db.session.add(copy)
     db.session.flush()  # the caller's change and this copy commit together, or neither does
+    competencies.copy_tags(source.id, copy)
     return copy
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from lms import jobs
 from lms.database import db
 from lms.models import ImportStatus, PackageImport, User
-from lms.storage import storage
+from lms.storage import StorageFull, storage
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +76,9 @@ def run(import_id: int) -> str:
         _fail(import_id, "invalid", [str(problem) for problem in exc.problems])
     except packages.NotYourCourse as exc:
         _fail(import_id, "forbidden", [], str(exc))
+    except StorageFull:  # its blobs are removed already; the author can try again once there is room
+        log.error("package import %s: the file storage is full", import_id)
+        _fail(import_id, "storage_full", [], "the file storage is full")
     except Exception:
         log.exception("package import %s failed", import_id)
         _fail(import_id, "error", [], "unexpected error")

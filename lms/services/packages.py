@@ -17,7 +17,7 @@ from lms.models import Course, CourseVersion, Question, Quiz, Section, VersionSt
 from lms.packages.directory import read_assets, read_directory
 from lms.packages.manifest import FORMAT
 from lms.packages.question_yaml import dump_question_yaml
-from lms.services import assets, courses
+from lms.services import assets, competencies, courses, evaluation
 from lms.services.courses import PackageInvalid
 
 
@@ -97,19 +97,29 @@ def export_version(version: CourseVersion) -> tuple[dict, dict[str, str]]:
         manifest["cover"] = version.cover_image
     if version.course.certificate_template:
         manifest["certificate_template"] = version.course.certificate_template
-    manifest["sections"] = [_section(section, quizzes.get(section.id, []), bank, files)
+    if version.certificate_validity_months:
+        manifest["certificate"] = {"valid_for_months": version.certificate_validity_months}
+    if version.spbe_domain:
+        manifest["spbe_domain"] = version.spbe_domain.value
+    if (evaluation_section := evaluation.manifest_section(version.course_id)) is not None:
+        manifest["evaluation"] = evaluation_section
+    if codes := competencies.version_codes(version.id):
+        manifest["competencies"] = codes
+    tags = competencies.lesson_codes(version.id)
+    manifest["sections"] = [_section(section, quizzes.get(section.id, []), bank, files, tags)
                             for section in version.sections]
     return manifest, files
 
 
-def _section(section: Section, quizzes: list[Quiz], bank: dict[str, dict], files: dict[str, str]) -> dict:
-    entry = {"title": section.title, "lessons": [_lesson(lesson, files) for lesson in section.lessons]}
+def _section(section: Section, quizzes: list[Quiz], bank: dict[str, dict], files: dict[str, str],
+             tags: dict[str, list[str]]) -> dict:
+    entry = {"title": section.title, "lessons": [_lesson(lesson, files, tags) for lesson in section.lessons]}
     if quizzes:
         entry["quizzes"] = [_quiz(quiz, bank, files) for quiz in quizzes]
     return entry
 
 
-def _lesson(lesson, files: dict[str, str]) -> dict:
+def _lesson(lesson, files: dict[str, str], tags: dict[str, list[str]]) -> dict:
     entry = {"id": lesson.key, "title": lesson.title}
     if lesson.type == "markdown":
         entry["file"] = f"lessons/{lesson.key}.md"
@@ -119,6 +129,10 @@ def _lesson(lesson, files: dict[str, str]) -> dict:
         entry.update({k: v for k, v in lesson.data.items() if v not in ("", None)})
     if not lesson.required:
         entry["required"] = False
+    if lesson.spbe_domain:
+        entry["spbe_domain"] = lesson.spbe_domain.value
+    if lesson.key in tags:
+        entry["competencies"] = tags[lesson.key]
     return entry
 
 

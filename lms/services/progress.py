@@ -7,6 +7,7 @@ import logging
 from flask import current_app
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 
 from lms import events
 from lms.completion import CompletionState
@@ -110,9 +111,17 @@ def evaluate(enrollment: Enrollment, version: CourseVersion) -> bool:
 
 
 def _rule_met(rule, state: CompletionState) -> bool:
-    """A rule that raises counts as not met: completion is never granted by accident."""
+    """A rule that raises counts as not met: completion is never granted by accident.
+
+    Except when the database failed under it: the transaction is lost then (PostgreSQL
+    refuses every later statement, a dropped connection all of them), so the error goes up
+    and the whole request fails cleanly (503) instead of committing a graded attempt or a
+    completed lesson without the course completion it should have brought.
+    """
     try:
         return bool(rule.is_met(state))
+    except DBAPIError:
+        raise
     except Exception:
         log.exception("completion rule %s failed", rule.key)
         if current_app.config["PLUGIN_ERRORS"] == "raise":

@@ -44,16 +44,32 @@ def import_file(course: Course, filename: str, text: str,
     definitions, problems = parse_question_file(filename, text)
     if problems:
         raise PackageInvalid(problems)
-    if quiz_key:
-        _quiz(latest_version(course), quiz_key)  # refuse an unknown quiz before writing anything
-    version = editable_version(course)
-    quiz = _quiz(version, quiz_key) if quiz_key else None
-    existing = {q.key: q for q in questions_of(version)}
-    for definition in definitions:
-        _store(version, existing.get(definition["id"]), definition)
-    if quiz is not None and quiz.question_keys:
-        quiz.question_keys = quiz.question_keys + [d["id"] for d in definitions if d["id"] not in quiz.question_keys]
-    db.session.commit()
+    return store_definitions(course, definitions, {quiz_key: [d["id"] for d in definitions]} if quiz_key else None)
+
+
+def store_definitions(course: Course, definitions: list[dict],
+                      quizzes: dict[str, list[str]] | None = None) -> tuple[CourseVersion, int, int]:
+    """Add or update valid definitions by id in the course's draft, and append question ids
+    to quizzes ({quiz key: ids}), in one transaction. Unknown quizzes are refused before the
+    draft is created, so a refusal writes nothing. Returns (draft, added, updated)."""
+    quizzes = quizzes or {}
+    latest = latest_version(course)
+    for key in quizzes:
+        _quiz(latest, key)
+    try:
+        version = editable_version(course)
+        existing = {q.key: q for q in questions_of(version)}
+        for definition in definitions:
+            _store(version, existing.get(definition["id"]), definition)
+        for key, ids in quizzes.items():
+            quiz = _quiz(version, key)
+            if quiz.question_keys:  # an empty list draws from a category: nothing to append
+                quiz.question_keys = quiz.question_keys + [i for i in dict.fromkeys(ids)
+                                                           if i not in quiz.question_keys]
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
     updated = sum(1 for d in definitions if d["id"] in existing)
     return version, len(definitions) - updated, updated
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from lms.content import render_markdown
 from lms.database import db
-from lms.models import (Attempt, AttemptState, CourseVersion, GradingMethod, Question, Quiz,
-                        Section)
+from lms.models import (Attempt, AttemptState, CourseVersion, Enrollment, GradingMethod, Question,
+                        Quiz, Section)
 from lms.packages.gift import QUESTION_ID
 from lms.packages.manifest import Problem, QuizSpec
 from lms.registry import question_types
@@ -144,13 +144,23 @@ def required_quiz_keys(version: CourseVersion) -> frozenset[str]:
         select(Quiz.key).where(Quiz.version_id == version.id, Quiz.required.is_(True))))
 
 
+def in_current_cycle(user_id: int, course_id: int):
+    """SQL condition on Attempt: not left from before a recertification restarted the
+    enrolment (``Enrollment.cycle_started_at``); an open attempt always counts."""
+    cycle = (select(Enrollment.cycle_started_at)
+             .where(Enrollment.user_id == user_id, Enrollment.course_id == course_id)
+             .scalar_subquery())
+    return or_(cycle.is_(None), Attempt.started_at >= cycle, Attempt.state == AttemptState.OPEN)
+
+
 def best_scores(user_id: int, course_id: int, quizzes: list[Quiz]) -> dict[str, float]:
     """{quiz key: the score that counts} by each quiz's grading method, in one query."""
     scores: dict[str, list[float]] = defaultdict(list)
     rows = db.session.execute(
         select(Attempt.quiz_key, Attempt.score).where(
             Attempt.user_id == user_id, Attempt.course_id == course_id,
-            Attempt.state == AttemptState.GRADED).order_by(Attempt.number))
+            Attempt.state == AttemptState.GRADED, in_current_cycle(user_id, course_id))
+        .order_by(Attempt.number))
     for key, score in rows:
         scores[key].append(score)
     counted = {}

@@ -48,6 +48,8 @@ COLUMNS = {
     "jabatan": ("jabatan", "position", "job_title"),
     "golongan": ("golongan", "gol", "golongan_ruang", "grade"),
     "supervisor": ("atasan_nip", "nip_atasan", "atasan", "supervisor_nip", "supervisor"),
+    #: A position of the competency catalogue (docs/competencies.md), by its code.
+    "position_code": ("kode_jabatan", "position_code"),
 }
 REQUIRED = ("nip", "name", "email")
 _ALIASES = {alias: column for column, aliases in COLUMNS.items() for alias in aliases}
@@ -84,6 +86,8 @@ class Row:
     unit: Unit | None = None
     #: NIP of the direct supervisor (atasan): an existing account or another row of the file.
     supervisor: str = ""
+    position_code: str = ""
+    position_id: int | None = None
 
 
 @dataclass
@@ -186,7 +190,8 @@ def _read_records(reader, plan: Plan) -> None:
         cells = {name: record[i].strip() if i < len(record) else "" for name, i in columns.items()}
         plan.rows.append(Row(first, cells.get("nip", ""), cells.get("name", ""), cells.get("email", ""),
                              cells.get("unit", ""), cells.get("jabatan", ""), cells.get("golongan", ""),
-                             supervisor=cells.get("supervisor", "")))
+                             supervisor=cells.get("supervisor", ""),
+                             position_code=cells.get("position_code", "")))
 
 
 def _header_columns(header: list[str], plan: Plan) -> dict[str, int]:
@@ -235,9 +240,11 @@ def check(data: bytes, *, actor: User | None = None, unit_default: str | None = 
         row.supervisor = _clean_nip(row.supervisor)
     supervisors = _existing_supervisors({r.supervisor for r in plan.rows} - {""})
     in_file = {r.nip: r for r in plan.rows}
+    positions = _positions({r.position_code for r in plan.rows} - {""})
     for row in plan.rows:
         row.email = row.email.lower()
         found = _row_problems(row, units, default, actor, bool(unit_default))
+        found += _position_problems(row, positions)
         found += _duplicates(row, first_nip, first_email, taken_nips, taken_emails)
         found += _supervisor_problems(row, supervisors, in_file, actor)
         found.sort(key=lambda item: _ORDER[item[0]])  # in column order, as the file reads
@@ -245,6 +252,28 @@ def check(data: bytes, *, actor: User | None = None, unit_default: str | None = 
                           for column, message in found]
     plan.problems.sort(key=lambda p: p.line)
     return plan
+
+
+def _positions(codes: set[str]) -> dict[str, int]:
+    """{lower-cased code: id} of the positions the file names (one query)."""
+    from sqlalchemy import func
+
+    from lms.models import Position
+
+    if not codes:
+        return {}
+    lowered = {code.lower() for code in codes}
+    return {code.lower(): pid for pid, code in db.session.execute(
+        select(Position.id, Position.code).where(func.lower(Position.code).in_(lowered)))}
+
+
+def _position_problems(row: Row, positions: dict[str, int]) -> list[tuple[str, str]]:
+    if not row.position_code:
+        return []
+    row.position_id = positions.get(row.position_code.lower())
+    if row.position_id is None:
+        return [("position_code", Message(N_("No position has the code %(code)s."), code=row.position_code))]
+    return []
 
 
 def _existing_supervisors(nips: set[str]) -> dict[str, User]:
@@ -449,6 +478,7 @@ def _insert_users(rows: list[Row], passwords: list[str]) -> list[int]:
     then the new ids read back by email in a few chunked queries, in the rows' order."""
     values = [{"name": r.name, "email": r.email, "nip": r.nip, "role": Role.LEARNER,
                "unit_id": r.unit.id, "jabatan": r.jabatan or None, "golongan": r.golongan or None,
+               "position_id": r.position_id,
                "password_hash": accounts.hash_temporary_password(p), "active": True,
                "must_change_password": True}
               for r, p in zip(rows, passwords)]

@@ -20,7 +20,8 @@ from lms.models import (Asset, Attempt, Course, CourseVersion, Enrollment, Lesso
 from lms.services import courses, drafts
 
 #: Course fields an author sets in course.yaml, compared by value.
-METADATA = ("title", "summary", "language", "jp", "competency", "category_id", "cover_image")
+METADATA = ("title", "summary", "language", "jp", "competency", "category_id", "cover_image",
+            "certificate_validity_months")
 #: Quiz settings compared by value (the questions are compared separately).
 QUIZ_SETTINGS = ("title", "required", "pass_mark", "time_limit", "max_attempts", "attempt_delay",
                  "grading_method", "shuffle_questions", "shuffle_options", "draw_count",

@@ -24,5 +24,5 @@ def flash_refusal(exc: ValidationFailed) -> None:
         flash(translate(message), "error")
 
 
-from lms.blueprints.admin import (assignments, audit, enrolments, home, reports,  # noqa: E402,F401
-                                  units, users)
+from lms.blueprints.admin import (assignments, audit, competencies, enrolments, home,  # noqa: E402,F401
+                                  reports, units, users)

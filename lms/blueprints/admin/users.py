@@ -16,9 +16,10 @@ from lms.blueprints.admin import admin_required, bp, flash_refusal
 from lms.errors import ValidationFailed
 from lms.forms import apply_errors
 from lms.forms.admin import ConfirmForm, ImportForm, RoleForm, UserFilterForm, UserForm
+from lms.forms.competencies import PositionAssignForm
 from lms.i18n import translate
 from lms.models import Role
-from lms.services import user_admin, user_import
+from lms.services import competencies, user_admin, user_import
 from lms.services.user_admin import NotAllowed, UserFilters, UserNotFound
 
 #: Passwords shown once must not stay in a browser or proxy cache.
@@ -66,9 +67,11 @@ def user_detail(user_id: int):
     user = _visible(user_id)
     role_form = RoleForm(formdata=None, role=user.role.value)
     role_form.fill_choices(user_admin.assignable_roles(current_user))
+    position_form = PositionAssignForm(formdata=None, position_id=user.position_id)
+    position_form.fill(competencies.positions())
     return render_template("admin/users_detail.html", user=user, role_form=role_form,
                            confirm=ConfirmForm(), manageable=user_admin.can_manage(current_user, user),
-                           history=user_admin.history(current_user, user))
+                           history=user_admin.history(current_user, user), position_form=position_form)
 
 
 # ---------------------------------------------------------------------------- create and edit

@@ -19,7 +19,13 @@ class CertificatePublic(Schema):
     """Exactly what is printed on the certificate, nothing more."""
 
     number: str
-    status: Literal["valid", "revoked"]
+    status: Literal["valid", "revoked", "superseded"] = Field(
+        description="As recorded; superseded: renewed by recertification (see replaced_by).")
+    state: Literal["valid", "expired", "revoked", "superseded"] = Field(
+        description="What the certificate is worth today: status, with expiry applied.")
+    expires_on: str | None = Field(description="ISO date, last valid day; null: never expires.")
+    pdf_sha256: str | None = Field(description="SHA-256 of the issued PDF, once rendered.")
+    signed_pdf_sha256: str | None = Field(description="SHA-256 of the electronically signed copy.")
     holder_name: str
     holder_nip: str
     course_title: str
@@ -41,7 +47,7 @@ class MyCertificate(CertificatePublic):
 
 
 class CertificateQuery(PageQuery):
-    status: Literal["valid", "revoked"] | None = None
+    status: Literal["valid", "revoked", "superseded"] | None = None
 
 
 def public_of(certificate: Certificate) -> dict:

@@ -17,7 +17,7 @@ from lms.api.errors import ApiError, not_found
 from lms.api.spec import Page, PageQuery, Query, Schema, Timestamp
 from lms.blueprints.api import bp
 from lms.database import db
-from lms.models import Certificate, JpStatus, Role
+from lms.models import Certificate, JpSource, JpStatus, Role
 from lms.services import jp_ledger, jp_reports
 
 TAGS = ("jp",)
@@ -34,7 +34,8 @@ class JpEntryOut(Schema):
     source: Literal["course", "external"] = Field(description="A course (through its certificate) "
                                                               "or external training.")
     status: Literal["pending", "approved", "rejected"] = Field(
-        description="Only approved entries count; external training waits for a unit admin.")
+        description="Only approved entries count; experiential learning waits for the "
+                    "supervisor, a unit admin or an admin.")
     jp: int
     title: str
     organiser: str
@@ -45,6 +46,12 @@ class JpEntryOut(Schema):
     decided_at: Timestamp | None = Field(description="When external training was approved or rejected.")
     decision_note: str = Field(description="Why it was rejected, or a note on the approval.")
     certificate_number: str | None = Field(description="The certificate behind a course credit.")
+    kind: str = Field(description="\"course\" for course credits; for the rest the kind of experiential "
+                                  "learning: pelatihan, seminar, coaching, mentoring, magang, komunitas.")
+    measure: float | None = Field(description="What the learner recorded, in measure_unit; JP follow "
+                                              "from it by the kind's rule (GET /jp/rules page).")
+    measure_unit: str = Field(description="hour, day, meeting or jp (empty for course credits).")
+    reference_number: str = Field(description="Number of the external certificate or letter.")
 
 
 class CompetencyTotal(Schema):
@@ -132,4 +139,7 @@ def _entry(entry, numbers: dict[int, str]) -> dict:
             "competency": entry.competency or "", "start_on": entry.start_on, "end_on": entry.end_on,
             "recorded_at": entry.created_at, "decided_at": entry.decided_at,
             "decision_note": entry.decision_note or "",
-            "certificate_number": numbers.get(entry.certificate_id)}
+            "certificate_number": numbers.get(entry.certificate_id),
+            "kind": "course" if entry.source == JpSource.COURSE else (entry.kind or "pelatihan"),
+            "measure": float(entry.measure) if entry.measure is not None else None,
+            "measure_unit": entry.measure_unit or "", "reference_number": entry.reference_number or ""}

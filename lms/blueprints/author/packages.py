@@ -52,7 +52,10 @@ def import_status(uid: str):
         if record.error == "forbidden":
             flash(_("The course %(slug)s belongs to other authors.", slug=record.message), "error")
             return render_template("author/upload.html", form=PackageUploadForm()), 403
-        problems = record.problems or [_("The import failed on the server. Try again, or ask the administrator.")]
+        problems = record.problems or [
+            _("The server's file storage is full, so the course could not be imported. Please tell "
+              "the administrator.") if record.error == "storage_full"
+            else _("The import failed on the server. Try again, or ask the administrator.")]
         return render_template("author/problems.html", course=None, problems=problems), 400
     return render_template("author/import_status.html", record=record), 202
 

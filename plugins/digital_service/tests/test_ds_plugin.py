@@ -80,9 +80,12 @@ def test_the_plugin_is_enabled_with_its_hooks(lms_app, lms_runner):
 @plugin
 @pytest.mark.lms_config(DIGITAL_SERVICE_WEBHOOK_URL="ftp://files.example.go.id/sertifikat")
 def test_a_non_http_url_stops_the_start_with_a_clear_message(request):
-    with pytest.raises(WebhookConfigError, match=r"DIGITAL_SERVICE_WEBHOOK_URL must be an http:// or "
-                                                 r"https:// URL with a host \(got scheme 'ftp'\)"):
+    """The host names the plugin and the hook; the plugin's own message says what to fix."""
+    with pytest.raises(Exception, match=r"plugin 'digital_service' failed in startup: WebhookConfigError: .*"
+                                        r"DIGITAL_SERVICE_WEBHOOK_URL must be an http:// or "
+                                        r"https:// URL with a host \(got scheme 'ftp'\)") as caught:
         request.getfixturevalue("lms_app")
+    assert isinstance(caught.value.__cause__, WebhookConfigError)
 
 
 @pytest.mark.parametrize("settings, message", [

@@ -186,6 +186,16 @@ def certificate_revoked(certificate, reason):
 
 
 @hookimpl
+def sign_certificate_pdf(certificate, pdf_bytes):
+    """A pretend electronic signature (EXAMPLE_SIGN on): a PDF comment after the file's end,
+    which readers ignore. A real plugin sends the PDF to its TTE provider here."""
+
+    if not current_app.config.get("EXAMPLE_SIGN"):
+        return None
+    return pdf_bytes + f"\n% signed by lms_example for {certificate.number}\n".encode()
+
+
+@hookimpl
 def quiz_graded(attempt):
     _greet(attempt.user_id, f"quiz {attempt.quiz_key} scored {attempt.score:g}")
 
@@ -225,3 +235,15 @@ def course_completed(enrollment):
 def _greet(user_id: int, message: str) -> None:
     db.session.add(Greeting(user_id=user_id, message=message))
     db.session.commit()
+
+
+@hookimpl
+def training_history_exporters():
+    """A one-line-per-credit text file: the smallest exporter."""
+    from lms.plugin import TrainingExporter
+
+    def render(records, fmt, info):
+        return "".join(f"{r.nip};{r.training_name};{r.jp}\n" for r in records).encode()
+
+    return [TrainingExporter("example-lines", "Example lines", ("txt",), render,
+                             media_types={"txt": "text/plain"})]
