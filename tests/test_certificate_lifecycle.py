@@ -234,6 +234,11 @@ def test_renewal_is_refused_before_the_reminder_window(lms_app, lms_client, hold
 
 
 def test_recertification_issues_a_new_certificate_and_keeps_the_old_one(lms_app, lms_client, holder):
+    renew(lms_app, lms_client, holder)
+
+
+def renew(lms_app, lms_client, holder):
+    """The holder renews and completes the course again: (old certificate, new one)."""
     _learner, old = holder
     set_expiry(lms_app, old.number, dt.date.today() + dt.timedelta(days=10))
     mine = lms_client.get("/me/certificates").get_data(as_text=True)
@@ -263,6 +268,16 @@ def test_recertification_issues_a_new_certificate_and_keeps_the_old_one(lms_app,
     assert "Sertifikat sah" not in page and "Valid certificate" not in page
     assert lms_client.get(f"/api/v1/certificates/{old.code}").get_json()["state"] == "superseded"
     assert lms_client.get(f"/me/certificates/{old.number}.pdf").status_code == 200  # history
+    return old, after
+
+
+def test_admin_pages_call_a_renewed_certificate_renewed(lms_app, lms_client, lms_auth, lms_user, holder):
+    old, _after = renew(lms_app, lms_client, holder)
+    lms_auth.logout()
+    lms_auth.login(lms_user("admin"))
+    detail = lms_client.get(f"/admin/certificates/{old.number}").get_data(as_text=True)
+    assert "Diperbarui" in detail or "Renewed" in detail
+    assert "Dicabut" not in detail.split("<dl", 1)[1].split("</dl>", 1)[0]
 
 
 def test_only_the_holder_may_renew(lms_app, lms_client, lms_auth, lms_user, holder):
