@@ -7,6 +7,7 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from lms.packages.archive import write_package
+from browser_helpers import sign_in
 
 DEMO = Path(__file__).resolve().parents[2] / "lms" / "demo" / "courses" / "pelayanan-publik-prima"
 SLUG = "pelayanan-prima-unggahan"
@@ -25,14 +26,6 @@ def demo_package(tmp_path: Path, name: str, drop_last_lesson: bool = False) -> P
     target = tmp_path / name
     target.write_bytes(write_package(manifest, files, {}))
     return target
-
-
-def sign_in(page, live_server: str, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form[method=post]:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(lambda url: not url.endswith("/login"))
 
 
 def upload(page, live_server: str, package: Path) -> None:

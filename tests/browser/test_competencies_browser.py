@@ -1,36 +1,12 @@
 """Competency pages on a phone: a learner's gap with recommended courses, the admin's views."""
 from __future__ import annotations
 
-import os
-import shutil
-
 from playwright.sync_api import expect
 
 from lms.database import db
 from lms.models import User
 from lms.services import competencies, orgs
-
-
-def screenshot(page, tmp_path, name: str) -> None:
-    """Save a full-page screenshot; also into $LMS_SCREENSHOTS when it is set."""
-    target = tmp_path / name
-    page.screenshot(path=str(target), full_page=True)
-    if keep := os.environ.get("LMS_SCREENSHOTS"):
-        os.makedirs(keep, exist_ok=True)
-        shutil.copy(target, os.path.join(keep, name))
-
-
-def assert_no_sideways_scroll(page) -> None:
-    width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
-    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width[0]}px in {width[1]}px"
-
-
-def sign_in(page, live_server: str, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form[method=post]:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(lambda url: not url.endswith("/login"))
+from browser_helpers import assert_no_sideways_scroll, screenshot, sign_in
 
 
 def test_gap_pages_fit_a_phone(lms_app, live_server, lms_user, phone, tmp_path):

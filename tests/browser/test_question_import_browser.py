@@ -9,18 +9,11 @@ from playwright.sync_api import expect
 from lms.database import db
 from lms.models import Course, User
 from lms.services import authoring
+from browser_helpers import sign_in
 
 BAD = ("kode;jenis;pertanyaan;pilihan_a;pilihan_b;jawaban\n"
        "ibu-kota;pg;Ibu kota Indonesia?;Jakarta;Bandung;C\n"
        ";benar_salah;TTE sah secara hukum.;;;mungkin\n")
-
-
-def sign_in(page, live_server: str, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form[method=post]:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(lambda url: not url.endswith("/login"))
 
 
 def no_sideways_scroll(page) -> None:

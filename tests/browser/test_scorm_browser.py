@@ -12,6 +12,7 @@ from sqlalchemy import select
 from lms.database import db
 from lms.models import Course, Enrollment, LessonProgress, ScormState, User
 from lms.services import enrollment, packages
+from browser_helpers import sign_in
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "scorm12"
 SLUG = "keamanan-informasi-dasar"
@@ -27,14 +28,6 @@ def scorm_zip(tmp_path: Path) -> Path:
                 archive.write(path, path.relative_to(FIXTURE).as_posix())
     target.write_bytes(buffer.getvalue())
     return target
-
-
-def sign_in(page, live_server: str, email: str, password: str) -> None:
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", password)
-    page.locator("form[method=post]:has(input[name=password]) button[type=submit]").click()
-    page.wait_for_url(lambda url: not url.endswith("/login"))
 
 
 def test_a_scorm_package_suspends_resumes_and_completes(lms_app, live_server, phone, lms_user, tmp_path):
