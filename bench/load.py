@@ -395,14 +395,17 @@ def answer_fields(page: str) -> dict[str, str]:
 
 
 def course_links(page: str, slug: str) -> tuple[list[str], list[str]]:
-    """(lesson keys, quiz keys) linked from a course page, in page order."""
+    """(lesson keys, quiz keys) linked from a course page, in page order.
+
+    A lesson id has no dot (lms/packages/manifest.py LESSON_ID), so ``offline.zip`` (the
+    offline bundle, /learn/<slug>/offline.zip) and other files are not lessons."""
     lessons, quizzes = [], []
     for href in re.findall(r'href="/learn/' + re.escape(slug) + r'/([^"?#]+)"', page):
         if href.startswith("quiz/"):
             key = href.split("/")[1]
             if key not in quizzes:
                 quizzes.append(key)
-        elif "/" not in href and href not in lessons:
+        elif "/" not in href and "." not in href and href not in lessons:
             lessons.append(href)
     return lessons, quizzes
 
@@ -852,6 +855,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--peer-port", type=int, default=8090, help="port of the peer (8090)")
     p.add_argument("--results-dir", type=Path,
                    help="where the JSON goes (bench/results; smoke: a new temporary directory)")
+    p.add_argument("--only", default="",
+                   help="comma-separated subset of the steps to run while iterating on one page: "
+                        + ", ".join(ENDPOINTS) + ", burst (default: all; hello always runs)")
     p.add_argument("--strict", action="store_true", help="also exit 1 when a target is missed")
     args = p.parse_args(argv)
     for key, (full, smoke) in DEFAULTS.items():
@@ -954,6 +960,30 @@ def git_commit() -> str | None:
         return None
 
 
+def run_burst(args, app_url: str, quiz_key: str, db: "Database", problems: list[str]) -> dict:
+    """The quiz submit burst (step 4 of the module docstring); problems get what went wrong."""
+    print(f"burst: signing in {args.burst} more learners and opening their attempts (not timed)...",
+          flush=True)
+    numbers = list(range(args.sessions + 1, args.sessions + args.burst + 1))
+    burst_learners = prepare_learners(app_url, numbers, COURSE_SLUG, quiz_key)
+    print(f"burst: {args.burst} submits at once ({args.burst_concurrency} sockets)...", flush=True)
+    burst = burst_submit(burst_learners, args.burst_concurrency)
+    recorded = db.submitted([learner.attempt_uid for learner in burst_learners])
+    burst.update(recorded=recorded, lost=args.burst - recorded,
+                 note="client threads run on the same cores as the server: their Python overhead "
+                      "is inside these latencies")
+    if burst["lost"] or burst["failed_requests"]:
+        problems.append(f"burst: {burst['lost']} attempts lost, {burst['failed_requests']} failed requests "
+                        f"{burst['failures'][:3]}")
+    return burst
+
+
+def selected(args, step: str) -> bool:
+    """Whether --only (empty: everything) asks for this step."""
+    only = {name.strip() for name in (getattr(args, "only", "") or "").split(",") if name.strip()}
+    return not only or step in only
+
+
 def run(args) -> int:
     """Check the tools, then measure in a scratch directory (Lua scripts, logs, SQLite file,
     storage) that is removed however the run ends."""
@@ -1039,7 +1069,7 @@ def measure(args, tmp: Path) -> int:
         requests_by_endpoint = journey_requests(sessions, paths)
         endpoints: dict = {}
         runs = [("hello", hello_url, [Request("GET", "/", {"User-Agent": USER_AGENT})])] + [
-            (name, app_url, requests_by_endpoint[name]) for name in ENDPOINTS]
+            (name, app_url, requests_by_endpoint[name]) for name in ENDPOINTS if selected(args, name)]
         for name, base, reqs in runs:
             script = tmp / f"{name}.lua"
             script.write_text(lua_script(reqs, name))
@@ -1063,23 +1093,9 @@ def measure(args, tmp: Path) -> int:
         hello = endpoints.pop("hello")
         report["hello"], report["endpoints"] = hello, endpoints
 
-        print(f"burst: signing in {args.burst} more learners and opening their attempts (not timed)...",
-              flush=True)
-        numbers = list(range(args.sessions + 1, args.sessions + args.burst + 1))
         phase("wrk_endpoints")
-        burst_learners = prepare_learners(app_url, numbers, COURSE_SLUG, keys["quiz_key"])
-        phase("burst_sign_in")
-        print(f"burst: {args.burst} submits at once ({args.burst_concurrency} sockets)...", flush=True)
-        burst = burst_submit(burst_learners, args.burst_concurrency)
-        recorded = db.submitted([learner.attempt_uid for learner in burst_learners])
-        burst.update(recorded=recorded, lost=args.burst - recorded,
-                     note="client threads run on the same cores as the server: their Python overhead "
-                          "is inside these latencies")
-        report["burst"] = burst
-        if burst["lost"] or burst["failed_requests"]:
-            problems.append(f"burst: {burst['lost']} attempts lost, {burst['failed_requests']} failed requests "
-                            f"{burst['failures'][:3]}")
-
+        if selected(args, "burst"):
+            report["burst"] = run_burst(args, app_url, keys["quiz_key"], db, problems)
         phase("burst")
         procs.stop_all()  # the peer gets the machine to itself
         report["server_log_tail"] = {"lms": tail(app_log, 15), "hello": tail(hello_log, 5)}
@@ -1096,7 +1112,7 @@ def measure(args, tmp: Path) -> int:
             "lesson_over_kolibri": round(lesson["rps"] / kolibri["rps"], 2)
             if kolibri and lesson.get("rps") and kolibri.get("rps") else None,
         }
-        report["targets"] = evaluate_targets(endpoints, burst, hello, kolibri, args.concurrency)
+        report["targets"] = evaluate_targets(endpoints, report.get("burst"), hello, kolibri, args.concurrency)
     except Exception as exc:  # noqa: BLE001 - report, write the JSON, stop the servers
         problems.append(f"run aborted: {type(exc).__name__}: {exc}")
         report["traceback"] = traceback.format_exc()[-4000:]

@@ -41,7 +41,7 @@ def sign_in(client) -> None:
 def pages(client) -> dict[str, str]:
     """The learner pages to measure, found by following the course page's links."""
     course = client.get(f"/courses/{COURSE}").get_data(as_text=True)
-    lesson = re.search(rf'href="(/learn/{COURSE}/[^"/]+)"', course).group(1)
+    lesson = re.search(rf'href="(/learn/{COURSE}/[^"/.]+)"', course).group(1)  # no dot: not offline.zip
     quiz = re.search(rf'href="(/learn/{COURSE}/quiz/[^"/]+)"', course)
     found = {"catalog": "/courses", "course": f"/courses/{COURSE}", "lesson": lesson, "dashboard": "/me"}
     if quiz:

@@ -239,7 +239,8 @@ def test_answer_fields_fill_every_question_of_the_attempt_form_only(load):
 
 
 def test_course_links_in_page_order(load):
-    page = ('<a href="/learn/c1">resume</a><a href="/learn/c1/intro">1</a><a href="/learn/c1/next">2</a>'
+    page = ('<a href="/learn/c1">resume</a><a href="/learn/c1/offline.zip" download>zip</a>'
+            '<a href="/learn/c1/intro">1</a><a href="/learn/c1/next">2</a>'
             '<a href="/learn/c1/quiz/final">quiz</a><a href="/learn/c1/assets/x.png">img</a>'
             '<a href="/learn/c1/intro">again</a><a href="/learn/other/zzz">other</a>')
     assert load.course_links(page, "c1") == (["intro", "next"], ["final"])
