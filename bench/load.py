@@ -1015,7 +1015,7 @@ def measure(args, tmp: Path) -> int:
             "burst_concurrency": args.burst_concurrency, "peer": args.peer,
             "gunicorn": {"command": "gunicorn -c python:lms.gunicorn_conf --no-control-socket wsgi:app",
                          "workers": args.workers, "threads": 1, "worker_class": "sync",
-                         "max_requests": "2000 (+ jitter, lms.gunicorn_conf default)"},
+                         "max_requests": "20000 (+ jitter, lms.gunicorn_conf default)"},
             "verify_rate_limit": VERIFY_RATE_LIMIT,
             "config": "LMS_CONFIG=production, LMS_SESSION_COOKIE_SECURE=false (plain http on loopback)",
         },

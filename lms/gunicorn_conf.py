@@ -5,7 +5,7 @@ and each of several app servers behind a load balancer (docs/deployment.md):
 
 - ``LMS_BIND`` (default ``127.0.0.1:8000``), ``LMS_WORKERS`` (default 2 × cores + 1),
   ``LMS_THREADS`` (default 1: sync workers; more gives gthread workers),
-  ``LMS_WORKER_TIMEOUT`` (seconds, default 30), ``LMS_MAX_REQUESTS`` (default 2000),
+  ``LMS_WORKER_TIMEOUT`` (seconds, default 30), ``LMS_MAX_REQUESTS`` (default 20000),
   ``LMS_FORWARDED_ALLOW_IPS`` (proxies trusted for X-Forwarded-*, default ``127.0.0.1``),
   ``LMS_ACCESS_LOG`` (``-`` for stdout; empty: off, the app logs each request itself).
 
@@ -34,8 +34,10 @@ timeout = _int("LMS_WORKER_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then so a slow leak in any library cannot grow without bound;
-# the jitter keeps them from restarting all at once.
-max_requests = _int("LMS_MAX_REQUESTS", 2000)
+# the jitter keeps them from restarting all at once. Not too often: a new worker starts with
+# empty per-process caches (outlines, fragments, prepared statements), and at 500 pages/s
+# 2000 requests recycled each worker every few seconds (docs/performance.md).
+max_requests = _int("LMS_MAX_REQUESTS", 20000)
 max_requests_jitter = max(1, max_requests // 10)
 preload_app = True
 forwarded_allow_ips = os.environ.get("LMS_FORWARDED_ALLOW_IPS", "127.0.0.1")
@@ -51,8 +53,14 @@ control_socket_disable = True
 
 
 def when_ready(server) -> None:
-    """Move everything loaded so far out of the cyclic collector's reach: the workers then
-    share those pages instead of touching (and copying) them on every full collection."""
+    """Compile every template in the master, then move everything loaded so far out of the
+    cyclic collector's reach: each worker (and each recycled one) forks with the compiled
+    templates and shares those pages instead of touching (and copying) them."""
+    app = _app(server)
+    if app is not None:
+        from lms.templating import precompile_templates
+
+        precompile_templates(app)
     gc.freeze()
 
 

@@ -94,3 +94,22 @@ def init_app(app: Flask) -> None:
         iso_utc=iso_utc,
         today_year=lambda: dt.date.today().year,
     )
+
+
+def precompile_templates(app: Flask) -> int:
+    """Compile every template the app can find (core and plugins) into Jinja's cache, once,
+    in the process that forks the workers: no worker compiles one on a learner's request.
+    Returns how many were compiled; a template that does not compile is left for the page
+    that uses it to report."""
+    compiled = 0
+    env = app.jinja_env
+    if env.cache is None:  # auto_reload off and no cache: nothing would be kept
+        return 0
+    with app.app_context():
+        for name in env.list_templates(filter_func=lambda n: n.endswith((".html", ".txt", ".svg", ".xml"))):
+            try:
+                env.get_template(name)
+                compiled += 1
+            except Exception:  # noqa: BLE001 - reported by the page that renders it
+                continue
+    return compiled

@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, url_for
+from flask import Flask, render_template, request, url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from werkzeug.routing import BuildError
 
+from lms import fragments
 from lms.plugins import PluginHost
 
 log = logging.getLogger(__name__)
@@ -26,7 +29,8 @@ def register_all(app: Flask, host: PluginHost) -> None:
                 host.refuse_registered(plugin, f"blueprint {bp.name!r} must start with {plugin!r}")
                 break
             app.register_blueprint(bp)
-    app.context_processor(lambda: {"nav_links": lambda: nav_links(host)})
+    app.context_processor(lambda: {"nav_links": lambda: nav_links(host),
+                                   "site_header": lambda: site_header(host)})
 
 
 def _named_for(bp, plugin: str, host: PluginHost) -> bool:
@@ -42,3 +46,26 @@ def nav_links(host: PluginHost) -> list[tuple[str, str]]:
         except BuildError:
             log.error("nav item %r points at unknown endpoint %r", item.label, item.endpoint)
     return links
+
+
+#: Paths longer than this (a long query string) render their header without the cache.
+_CACHED_PATH_LIMIT = 300
+
+
+def site_header(host: PluginHost) -> Markup:
+    """The site header: rendered once per (menu, language, path, signed in) in each process
+    (lms/fragments.py); only the CSRF token of its two forms is this visitor's."""
+    links = nav_links(host)
+    signed_in = current_user.is_authenticated
+    next_url = request.full_path if request.query_string else request.path
+
+    def render() -> str:
+        return render_template("_site_header.html", links=links, signed_in=signed_in, path=request.path,
+                               next_url=next_url, csrf_slot=fragments.slot("csrf"))
+
+    if len(next_url) > _CACHED_PATH_LIMIT:
+        html = render()
+    else:
+        key = (tuple((str(label), url) for label, url in links), signed_in, request.path, next_url)
+        html = fragments.cached("site-header", key, render)
+    return fragments.fill(html, {"csrf": generate_csrf()})

@@ -4,23 +4,48 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from markupsafe import Markup
+
+from lms import fragments
 
 from lms.forms.courses import CatalogFilterForm, EnrolForm
 from lms.services import assets, competencies, courses, enrollment, progress, quizzes
 from lms.services.courses import CatalogFilters, CourseNotFound
+from lms.templating import label
 
 bp = Blueprint("catalog", __name__, url_prefix="/courses")
 
 
+#: Query strings longer than this are rendered without the fragment cache.
+_CACHED_QUERY_LIMIT = 300
+
+
 @bp.get("")
 def index():
+    """The catalog: the search form, cards and pager are the same for every visitor of one
+    query string, so they are rendered once per process and publish (lms/fragments.py);
+    only the visitor's enrolment badges are read and filled in."""
+    query = request.query_string
+    if len(query) > _CACHED_QUERY_LIMIT:
+        html, course_ids = _results()
+    else:
+        html, course_ids = fragments.cached("catalog", query, _results, scope=courses.CATALOG)
+    statuses = enrollment.statuses_for_courses(current_user, course_ids)
+    badges = {f"badge-{course_id}": Markup('<span class="badge badge-mine">%s</span>')
+              % label("enrolment", status) for course_id, status in statuses.items()}
+    return render_template("catalog/index.html", results=fragments.fill(html, badges))
+
+
+def _results() -> tuple[str, tuple[int, ...]]:
+    """(HTML of the form, cards and pager, course ids of the cards) for this query string."""
     form = CatalogFilterForm(request.args)
     categories, tags = competencies.catalog_filter_choices()
     form.fill_choices(categories, tags, competencies.spbe_domain_choices())
     filters = CatalogFilters(**form.data) if form.validate() else CatalogFilters()
     page = courses.catalog_cards(filters, page=request.args.get("page", 1, type=int))
-    return render_template("catalog/index.html", form=form, page=page,
-                           enrolled=enrollment.statuses_for(current_user, page.items))
+    html = render_template("catalog/_results.html", form=form, page=page,
+                           badge=lambda course_id: fragments.slot(f"badge-{course_id}"))
+    return html, tuple(card.course_id for card in page.items)
 
 
 @bp.get("/<slug>")

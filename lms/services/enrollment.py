@@ -120,11 +120,11 @@ def missing_prerequisites(user: User, course: Course) -> list[tuple[str, str]]:
     return [(slug, title or slug) for slug, title in rows]
 
 
-def statuses_for(user: User, versions: list) -> dict[int, str]:
-    """{course id: enrolment status} for the courses on a catalog page (versions or cards:
-    anything with a ``course_id``), in one query."""
-    if not user.is_authenticated or not versions:
+def statuses_for_courses(user: User, course_ids) -> dict[int, str]:
+    """{course id: enrolment status} of `user` for these courses, in one query (none for a
+    visitor who is not signed in, or no courses)."""
+    if not user.is_authenticated or not course_ids:
         return {}
     rows = db.session.execute(select(Enrollment.course_id, Enrollment.status).where(
-        Enrollment.user_id == user.id, Enrollment.course_id.in_([v.course_id for v in versions])))
+        Enrollment.user_id == user.id, Enrollment.course_id.in_(list(course_ids))))
     return {course_id: status.value for course_id, status in rows}

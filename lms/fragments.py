@@ -1,0 +1,99 @@
+"""Rendered HTML that many requests share, made once per process and reused.
+
+Most of a page is the same for everyone who sees it: the site header for one set of menu
+links, language and path; the catalog's filter form, cards and pager for one search.
+Rendering those with Jinja on every request was the largest cost left on the hot pages
+(docs/performance.md), so a *fragment* is rendered once and kept in this process's LRU
+under a key made of its name, the visitor's language, the content generation it depends on
+(lms/cache.py: a publish bumps it, so every process renders anew at once) and whatever
+else makes it differ.
+
+Values that differ per visitor inside a shared fragment (the CSRF token of the header's
+forms, a course card's "Enrolled" badge) are *slots*: the fragment holds a marker, and
+:func:`fill` puts the visitor's value in on each request. A marker carries a random token
+of this process, so no text a person can write (a course title, a search) can forge one,
+and a slot without a value becomes empty.
+
+The LRU lives in the app (never shared across apps or processes: each process renders the
+same templates, so each warms its own copy). ``CACHE_BACKEND=null`` turns fragments off
+like every other cache: every request renders.
+"""
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+from flask import current_app
+from flask_babel import get_locale
+from markupsafe import Markup
+
+from lms import cache
+
+#: Fragments kept per process (a header per path and menu, a catalog page per search).
+ENTRIES = 1024
+_KEY = "lms.fragments"
+#: The per-process token in every slot marker.
+_TOKEN = secrets.token_hex(12)
+_SLOT = re.compile(r"<!--slot:" + _TOKEN + r":([A-Za-z0-9_.-]+)-->")
+
+
+class FragmentStore:
+    """A thread-safe LRU of rendered fragments (whatever `render` returned)."""
+
+    def __init__(self, size: int = ENTRIES):
+        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        with self.lock:
+            found = self.items.get(key)
+            if found is not None:
+                self.items.move_to_end(key)
+            return found
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self.lock:
+            self.items[key] = value
+            self.items.move_to_end(key)
+            while len(self.items) > self.size:
+                self.items.popitem(last=False)
+
+
+def _store() -> FragmentStore | None:
+    app = current_app._get_current_object()
+    store = app.extensions.get(_KEY)
+    if store is None:
+        if cache.backend(app) is None:  # CACHE_BACKEND=null: no caching of any kind
+            return None
+        store = app.extensions[_KEY] = FragmentStore()
+    return store
+
+
+def cached(name: str, parts: Hashable, render: Callable[[], Any], scope: str | None = None) -> Any:
+    """What `render()` returns for (name, locale, generation of `scope`, parts), rendered at
+    most once per process until the scope's generation moves on.
+
+    `render` must depend on nothing but these (and the app's templates and settings);
+    what differs per visitor goes in :func:`slot` markers."""
+    store = _store()
+    if store is None:
+        return render()
+    key = (name, str(get_locale()), cache.generation(scope) if scope else None, parts)
+    found = store.get(key)
+    if found is None:
+        found = render()
+        store.put(key, found)
+    return found
+
+
+def slot(name: str) -> Markup:
+    """The marker :func:`fill` replaces with this request's value for `name`."""
+    return Markup(f"<!--slot:{_TOKEN}:{name}-->")
+
+
+def fill(html: str, values: dict[str, str]) -> Markup:
+    """`html` with every slot marker replaced by its (already escaped) value, or nothing."""
+    return Markup(_SLOT.sub(lambda match: values.get(match.group(1), ""), html))
