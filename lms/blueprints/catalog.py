@@ -7,7 +7,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from lms import fragments
-
 from lms.forms.courses import CatalogFilterForm, EnrolForm
 from lms.services import assets, competencies, courses, enrollment, progress, quizzes
 from lms.services.courses import CatalogFilters, CourseNotFound
