@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import get_locale
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from lms import cache
 
@@ -38,7 +38,8 @@ ENTRIES = 1024
 _KEY = "lms.fragments"
 #: The per-process token in every slot marker.
 _TOKEN = secrets.token_hex(12)
-_SLOT = re.compile(r"<!--slot:" + _TOKEN + r":([A-Za-z0-9_.-]+)-->")
+_NAME = r"[A-Za-z0-9_.-]+"
+_SLOT = re.compile(r"<!--slot:" + _TOKEN + r":(" + _NAME + r")-->")
 
 
 class FragmentStore:
@@ -91,9 +92,15 @@ def cached(name: str, parts: Hashable, render: Callable[[], Any], scope: str | N
 
 def slot(name: str) -> Markup:
     """The marker :func:`fill` replaces with this request's value for `name`."""
-    return Markup(f"<!--slot:{_TOKEN}:{name}-->")
+    if not re.fullmatch(_NAME, name):
+        raise ValueError(f"slot names are letters, digits, '_', '.' and '-': {name!r}")
+    # bandit B704: a fixed comment around a hex token and a name checked just above
+    return Markup(f"<!--slot:{_TOKEN}:{name}-->")  # nosec B704
 
 
 def fill(html: str, values: dict[str, str]) -> Markup:
-    """`html` with every slot marker replaced by its (already escaped) value, or nothing."""
-    return Markup(_SLOT.sub(lambda match: values.get(match.group(1), ""), html))
+    """`html` (a rendered template) with every slot marker replaced by its value, escaped
+    unless it is Markup already, or by nothing."""
+    filled = _SLOT.sub(lambda match: str(escape(values.get(match.group(1), ""))), html)
+    # bandit B704: `html` is Jinja's autoescaped output and every value was escaped just above
+    return Markup(filled)  # nosec B704

@@ -68,6 +68,9 @@ def test_text_cannot_forge_a_slot(lms_app):
         assert fragments.fill(html, {"csrf": "T"}) == "<p>" + marker.replace("<", "&lt;") + "</p>T"
         assert fragments.fill("<!--slot:0000:csrf-->", {"csrf": "T"}) == "<!--slot:0000:csrf-->"
         assert fragments.fill(marker, {}) == ""
+        assert fragments.fill(marker, {"csrf": "<b>"}) == "&lt;b&gt;"  # plain text is escaped
+        with pytest.raises(ValueError):
+            fragments.slot("a-->b")
 
 
 @pytest.mark.lms_config(CACHE_BACKEND="null")
