@@ -28,7 +28,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from typing import Any
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
@@ -43,12 +43,13 @@ LOCAL_ENTRIES = 2048
 
 
 class LocalBackend:
-    """An LRU of JSON strings with expiry, for the embedded mode."""
+    """An LRU with expiry: JSON strings for the embedded mode, and each process's rendered
+    fragments (lms/fragments.py)."""
 
     def __init__(self, size: int = LOCAL_ENTRIES):
         self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
 
-    def get(self, key: str) -> str | None:
+    def get(self, key: Hashable) -> Any:
         with self.lock:
             found = self.items.get(key)
             if found is None:
@@ -60,7 +61,7 @@ class LocalBackend:
             self.items.move_to_end(key)
             return value
 
-    def set(self, key: str, value: str, ttl: int) -> None:
+    def set(self, key: Hashable, value: Any, ttl: int) -> None:
         with self.lock:
             self.items[key] = (time.monotonic() + ttl, value)
             self.items.move_to_end(key)

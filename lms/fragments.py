@@ -15,15 +15,13 @@ of this process, so no text a person can write (a course title, a search) can fo
 and a slot without a value becomes empty.
 
 The LRU lives in the app (never shared across apps or processes: each process renders the
-same templates, so each warms its own copy). ``CACHE_BACKEND=null`` turns fragments off
+same templates, so each warms its own copy); entries also expire after ``CACHE_TTL``. ``CACHE_BACKEND=null`` turns fragments off
 like every other cache: every request renders.
 """
 from __future__ import annotations
 
 import re
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
@@ -42,34 +40,15 @@ _NAME = r"[A-Za-z0-9_.-]+"
 _SLOT = re.compile(r"<!--slot:" + _TOKEN + r":(" + _NAME + r")-->")
 
 
-class FragmentStore:
-    """A thread-safe LRU of rendered fragments (whatever `render` returned)."""
-
-    def __init__(self, size: int = ENTRIES):
-        self.size, self.items, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: Hashable) -> Any:
-        with self.lock:
-            found = self.items.get(key)
-            if found is not None:
-                self.items.move_to_end(key)
-            return found
-
-    def put(self, key: Hashable, value: Any) -> None:
-        with self.lock:
-            self.items[key] = value
-            self.items.move_to_end(key)
-            while len(self.items) > self.size:
-                self.items.popitem(last=False)
-
-
-def _store() -> FragmentStore | None:
+def _store() -> cache.LocalBackend | None:
+    """This app's LRU of fragments (the cache's in-memory backend, holding rendered values
+    instead of JSON), or None when caching is off."""
     app = current_app._get_current_object()
     store = app.extensions.get(_KEY)
     if store is None:
         if cache.backend(app) is None:  # CACHE_BACKEND=null: no caching of any kind
             return None
-        store = app.extensions[_KEY] = FragmentStore()
+        store = app.extensions[_KEY] = cache.LocalBackend(ENTRIES)
     return store
 
 
@@ -86,7 +65,7 @@ def cached(name: str, parts: Hashable, render: Callable[[], Any], scope: str | N
     found = store.get(key)
     if found is None:
         found = render()
-        store.put(key, found)
+        store.set(key, found, int(current_app.config.get("CACHE_TTL") or 300))
     return found
 
 

@@ -102,5 +102,4 @@ def test_every_template_compiles_before_the_workers_fork(lms_app):
     from lms.templating import precompile_templates
 
     assert precompile_templates(lms_app) >= 90
-    assert lms_app.jinja_env.cache.get((lms_app.jinja_env.loader, "catalog/_results.html")) is not None \
-        or len(lms_app.jinja_env.cache) >= 90
+    assert len(lms_app.jinja_env.cache) >= 90
