@@ -21,7 +21,9 @@ class Config:
     SECRET_KEY: str | None = None
     #: SQLAlchemy URL; empty means SQLite in the instance folder (the embedded default).
     DATABASE_URL: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No pool_pre_ping: a pooled PostgreSQL connection the server closed is found without a
+    #: round trip at checkout (lms.database.check_idle_connection); SQLite is a file.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     #: Applied to a SQLite connection pool only: writers wait instead of failing "locked".
     SQLITE_BUSY_TIMEOUT_MS = 15000
 

@@ -1,9 +1,12 @@
 """The SQLAlchemy instance, naming conventions and per-dialect connection set-up."""
 from __future__ import annotations
 
+import select
+
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Enum, MetaData, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
 #: Deterministic constraint names so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -22,25 +25,53 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-#: expire_on_commit=False: a request that commits (e.g. recording a lesson visit) keeps the
-#: rows it already loaded instead of reloading each one on the next attribute access.
 def str_enum(enum_class, length: int = 20) -> Enum:
     """A Python Enum stored as its string values in a VARCHAR (portable, no native type)."""
     return Enum(enum_class, native_enum=False, length=length,
                 values_callable=lambda members: [m.value for m in members])
 
 
+#: expire_on_commit=False: a request that commits (e.g. recording a lesson visit) keeps the
+#: rows it already loaded instead of reloading each one on the next attribute access.
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def init_app(app: Flask) -> None:
-    """Bind the database to the app and tune SQLite connections."""
+    """Bind the database to the app; tune SQLite connections, check pooled PostgreSQL ones."""
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas(busy_ms))
             event.listen(db.engine, "begin", _begin_immediate)
+    elif not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
+        with app.app_context():
+            event.listen(db.engine, "checkout", check_idle_connection)
+
+
+def check_idle_connection(dbapi_connection, _record, _proxy) -> None:
+    """Refuse a pooled connection the server has closed, without a round trip.
+
+    SQLAlchemy's ``pool_pre_ping`` sends a statement at every checkout: one more round trip
+    per request, about 9 % of a lesson page's time under load (docs/performance.md). A
+    server that ends a connection (restart, ``pg_terminate_backend``, idle timeout) first
+    sends it an error and closes it, so the socket of an idle connection becomes readable;
+    one that is still fine has nothing to say. ``poll`` with no wait tells them apart, and a
+    DisconnectionError makes the pool replace the connection before the request uses it.
+    """
+    pgconn = getattr(dbapi_connection, "pgconn", None)
+    if pgconn is None:  # not psycopg: nothing to look at
+        return
+    if getattr(dbapi_connection, "closed", False):
+        raise DisconnectionError("the connection is closed")
+    try:
+        poller = select.poll()
+        poller.register(pgconn.socket, select.POLLIN | select.POLLERR | select.POLLHUP)
+        pending = poller.poll(0)
+    except Exception as exc:  # no socket any more: the connection is broken
+        raise DisconnectionError(f"the connection's socket is unusable: {exc}") from exc
+    if pending:
+        raise DisconnectionError("the server wrote to an idle connection: it is closing it")
 
 
 def _sqlite_pragmas(busy_ms: int):

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 from test_faults import (
     FULLY_RECORDED,
@@ -98,6 +98,54 @@ def test_backend_terminated_at_every_statement_of_a_submit(lms_app, lms_client, 
     assert check.before_commit >= 10
     assert response.status_code == 302 and outcome(lms_app, uid) == FULLY_RECORDED
     assert lms_events.names().count("quiz_graded") <= 1
+
+
+# ------------------------------------------------- a pooled connection the server closed
+
+
+def _pooled_backend_pid(lms_app) -> int:
+    with lms_app.app_context(), db.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+
+
+def _terminate(pid: int) -> None:
+    admin = create_engine(normalise_url(URL), poolclass=NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            for _ in range(200):
+                if not conn.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first():
+                    return
+                time.sleep(0.01)
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.lms_config(PLUGIN_ERRORS="log")
+def test_a_pooled_connection_the_server_closed_is_replaced_without_a_ping(lms_app, lms_client, lms_auth,
+                                                                         lms_user):
+    """No pool_pre_ping round trip: the checkout check (lms.database.check_idle_connection)
+    sees that the server closed the idle connection and the pool opens a new one, so the
+    next request works. Without the check the same request fails: the control below."""
+    from lms.database import check_idle_connection
+
+    assert not lms_app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
+    lms_auth.login(lms_user())
+    assert lms_client.get("/me").status_code == 200
+    closed = _pooled_backend_pid(lms_app)
+    _terminate(closed)
+    assert lms_client.get("/me").status_code == 200
+    assert _pooled_backend_pid(lms_app) != closed
+
+    with lms_app.app_context():
+        event.remove(db.engine, "checkout", check_idle_connection)
+    try:
+        _terminate(_pooled_backend_pid(lms_app))
+        assert lms_client.get("/me").status_code >= 500  # what the check spares every request
+    finally:
+        with lms_app.app_context():
+            event.listen(db.engine, "checkout", check_idle_connection)
+    assert lms_client.get("/me").status_code == 200  # the failed one was discarded
 
 
 # ------------------------------------------------------------------ a killed worker
