@@ -73,11 +73,11 @@ class LessonProgress(db.Model):
     """A lesson (by stable key) completed within an enrolment."""
 
     __tablename__ = "lesson_progress"
+    #: The unique (enrollment_id, lesson_key) index also serves lookups by enrollment_id.
     __table_args__ = (UniqueConstraint("enrollment_id", "lesson_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"),
-                                               index=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
     lesson_key: Mapped[str] = mapped_column(String(80))
     completed_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
