@@ -24,6 +24,9 @@ class Config:
     #: No pool_pre_ping: a pooled PostgreSQL connection the server closed is found without a
     #: round trip at checkout (lms.database.check_idle_connection); SQLite is a file.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    #: PostgreSQL: reads before a request's first write run without BEGIN/COMMIT, two round
+    #: trips fewer per page that only reads (lms.database.begin_before_writes).
+    DATABASE_DEFERRED_BEGIN = True
     #: Applied to a SQLite connection pool only: writers wait instead of failing "locked".
     SQLITE_BUSY_TIMEOUT_MS = 15000
 

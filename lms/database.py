@@ -1,11 +1,14 @@
 """The SQLAlchemy instance, naming conventions and per-dialect connection set-up."""
 from __future__ import annotations
 
+import re
 import select
 
 from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import Enum, MetaData, event
+from psycopg import ServerCursor
+from psycopg.pq import TransactionStatus
+from sqlalchemy import Enum, MetaData, event, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase
 
@@ -37,16 +40,79 @@ db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 
 
 def init_app(app: Flask) -> None:
-    """Bind the database to the app; tune SQLite connections, check pooled PostgreSQL ones."""
+    """Bind the database to the app; tune SQLite connections, check pooled PostgreSQL ones
+    and let them read without a transaction (:func:`begin_before_writes`)."""
+    deferred = _defers_begin(app)
+    if deferred:
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"], "isolation_level": "AUTOCOMMIT"}
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         busy_ms = int(app.config["SQLITE_BUSY_TIMEOUT_MS"])
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas(busy_ms))
             event.listen(db.engine, "begin", _begin_immediate)
-    elif not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
-        with app.app_context():
+        return
+    with app.app_context():
+        if not app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping"):
             event.listen(db.engine, "checkout", check_idle_connection)
+        if deferred:
+            event.listen(db.engine, "before_cursor_execute", begin_before_writes)
+
+
+def _defers_begin(app: Flask) -> bool:
+    """PostgreSQL through psycopg 3, ``DATABASE_DEFERRED_BEGIN`` on (the default) and no
+    isolation level chosen in ``SQLALCHEMY_ENGINE_OPTIONS``."""
+    url = app.config["SQLALCHEMY_DATABASE_URI"]
+    return (app.config.get("DATABASE_DEFERRED_BEGIN", True)
+            and make_url(url).drivername == "postgresql+psycopg"
+            and "isolation_level" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+
+
+#: A statement that may run outside a transaction: a SELECT (or WITH … SELECT) that neither
+#: writes, nor locks rows, nor does anything that lasts only as long as its transaction.
+_READ_ONLY_START = re.compile(r"\s*(?:SELECT|WITH)\b", re.IGNORECASE)
+_NEEDS_TRANSACTION = re.compile(
+    r"\b(?:INSERT|UPDATE|DELETE|MERGE|INTO|SHARE)\b|set_config|pg_notify|_xact_|nextval|setval",
+    re.IGNORECASE)
+
+
+def needs_transaction(statement: str) -> bool:
+    """True unless `statement` is a plain read (see _NEEDS_TRANSACTION); a false "True" only
+    costs a BEGIN, so the test is deliberately coarse."""
+    return not _READ_ONLY_START.match(statement) or bool(_NEEDS_TRANSACTION.search(statement))
+
+
+def driver_connection_in_transaction():
+    """The session's psycopg connection, inside a transaction: statements sent on it directly
+    (COPY) do not pass through :func:`begin_before_writes`, so it begins here."""
+    raw = db.session.connection().connection.driver_connection
+    if raw.autocommit and raw.info.transaction_status == TransactionStatus.IDLE:
+        raw.execute("BEGIN")
+    return raw
+
+
+def begin_before_writes(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    """Open the transaction at the first statement that needs one, not at the first read.
+
+    Pooled PostgreSQL connections are in autocommit mode, so a request that only reads (a
+    lesson page opened again, the catalog, a certificate check) sends its SELECTs and
+    nothing else: no BEGIN before them, no COMMIT after, two round trips fewer per page.
+    Reads outside a transaction see what READ COMMITTED would show them anyway (each
+    statement takes its own snapshot there too). The first write, row lock or savepoint
+    sends BEGIN, so everything from there to the commit is one transaction as before; a
+    rollback undoes it all. A connection asked for another isolation level (backups) or for
+    real autocommit is left alone. A streamed read (a server-side cursor, ``yield_per``)
+    needs a transaction for its ``DECLARE``.
+    """
+    dbapi_connection = cursor.connection
+    if not dbapi_connection.autocommit or dbapi_connection.info.transaction_status != TransactionStatus.IDLE:
+        return
+    if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    if isinstance(cursor, ServerCursor) or needs_transaction(statement):  # DECLARE needs one
+        cursor.connection.execute("BEGIN")
+
 
 
 def check_idle_connection(dbapi_connection, _record, _proxy) -> None:

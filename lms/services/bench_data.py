@@ -38,7 +38,7 @@ import yaml
 from flask import current_app
 from sqlalchemy import JSON, func, insert, or_, select, text
 
-from lms.database import db
+from lms.database import db, driver_connection_in_transaction
 from lms.errors import LmsError
 from lms.models import (Category, Certificate, CertificateEvent, Course, CourseVersion, Enrollment,
                         JpEntry, Lesson, LessonProgress, Question, Quiz, Section, Unit, User,
@@ -198,7 +198,7 @@ class Writer:
         json_at = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, JSON)]
         count = 0
         names = ", ".join(f'"{name}"' for name in columns)
-        raw = db.session.connection().connection.driver_connection
+        raw = driver_connection_in_transaction()
         with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
             for row in rows:
                 if json_at:
