@@ -84,7 +84,8 @@ USER_AGENT = "lms-bench-load/1"
 #: wrk's marker for the JSON line its done() prints.
 WRK_MARKER = "WRK_JSON "
 #: The endpoints in the order they are measured (the hello app first, as the yardstick).
-ENDPOINTS = ("catalog", "course", "lesson", "dashboard", "verify", "quiz_page", "quiz_save", "journey")
+#: "healthz" is our stack's floor: the same app and hooks, no session, one ``SELECT 1``.
+ENDPOINTS = ("healthz", "catalog", "course", "lesson", "dashboard", "verify", "quiz_page", "quiz_save", "journey")
 
 #: Full-size and smoke defaults of every option that differs between the two.
 DEFAULTS = {
@@ -730,6 +731,7 @@ def journey_requests(learners: list[Learner], paths: dict) -> dict[str, list[Req
         cookie = {"Cookie": learner.client.cookie_header(), "User-Agent": USER_AGENT}
         save_body = urllib.parse.urlencode({"csrf_token": learner.csrf, **learner.answers})
         steps = {
+            "healthz": Request("GET", paths["healthz"], {"User-Agent": USER_AGENT}),
             "catalog": Request("GET", paths["catalog"], cookie),
             "course": Request("GET", paths["course"], cookie),
             "lesson": Request("GET", paths["lesson"], cookie),
@@ -742,7 +744,7 @@ def journey_requests(learners: list[Learner], paths: dict) -> dict[str, list[Req
             per[name].append(req)
         per["journey"] += [steps[k] for k in ("dashboard", "catalog", "course", "lesson", "quiz_page",
                                               "quiz_save", "lesson", "verify")]
-    per["verify"] = per["verify"][:1]
+    per["verify"], per["healthz"] = per["verify"][:1], per["healthz"][:1]
     return per
 
 
@@ -1054,14 +1056,14 @@ def measure(args, tmp: Path) -> int:
         print(f"signing in {args.sessions} learners and opening their attempts...", flush=True)
         first = log_in(app_url, 1)
         keys = discover(app_url, first)
-        paths = {"catalog": "/courses", "course": f"/courses/{COURSE_SLUG}",
+        paths = {"healthz": "/healthz", "catalog": "/courses", "course": f"/courses/{COURSE_SLUG}",
                  "lesson": f"/learn/{COURSE_SLUG}/{keys['lesson_key']}", "dashboard": "/me",
                  "verify": f"/verify/{code}", "quiz_page": f"/learn/{COURSE_SLUG}/quiz/{keys['quiz_key']}"}
         report["paths"] = {**paths, "quiz_save": "/learn/attempts/<uid>/save",
                            "quiz_submit": "/learn/attempts/<uid>/submit"}
         sessions = prepare_learners(app_url, list(range(1, args.sessions + 1)), COURSE_SLUG, keys["quiz_key"])
         for name, path in paths.items():  # one careful look before the load: every page 200
-            status, headers, _ = (Client(app_url) if name == "verify" else sessions[0].client).request("GET", path)
+            status, headers, _ = (Client(app_url) if name in ("verify", "healthz") else sessions[0].client).request("GET", path)
             if status != 200:
                 raise HttpError(f"{name} GET {path} answered {status} {headers.get('location', '')}")
 
@@ -1105,8 +1107,10 @@ def measure(args, tmp: Path) -> int:
             phase("peer")
         kolibri = report.get("kolibri")
 
-        lesson = endpoints.get("lesson", {})
+        lesson, floor = endpoints.get("lesson", {}), endpoints.get("healthz", {})
         report["ratios"] = {
+            "healthz_over_hello": round(floor["rps"] / hello["rps"], 3)
+            if floor.get("rps") and hello.get("rps") else None,
             "lesson_over_hello": round(lesson["rps"] / hello["rps"], 3)
             if lesson.get("rps") and hello.get("rps") else None,
             "lesson_over_kolibri": round(lesson["rps"] / kolibri["rps"], 2)
@@ -1159,7 +1163,8 @@ def print_report(report: dict, out: Path) -> None:
               f"(the Python client shares the server's cores)")
     ratios = report.get("ratios") or {}
     if ratios:
-        print(f"lesson / hello throughput: {ratios.get('lesson_over_hello')}; "
+        print(f"healthz (the app's floor) / hello: {ratios.get('healthz_over_hello')}; "
+              f"lesson / hello throughput: {ratios.get('lesson_over_hello')}; "
               f"lesson / Kolibri: {ratios.get('lesson_over_kolibri')}")
     if report.get("targets"):
         print("targets" + (" (smoke: printed, not enforced)" if s["smoke"] else "") + ":")
