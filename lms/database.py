@@ -111,8 +111,7 @@ def begin_before_writes(conn, cursor, statement, _parameters, _context, _execute
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
         return
     if isinstance(cursor, ServerCursor) or needs_transaction(statement):  # DECLARE needs one
-        cursor.connection.execute("BEGIN")
-
+        dbapi_connection.execute("BEGIN")
 
 
 def check_idle_connection(dbapi_connection, _record, _proxy) -> None:
